@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ComfyMonitor.ComfyApi.Models;
+
+namespace ComfyMonitor.ComfyApi.Json;
+
+/// <summary>
+/// Reads <c>[number, prompt_id, prompt, extra_data, outputs_to_execute]</c>, skipping the prompt graph
+/// and every extra_data key but <c>create_time</c> without materialising them.
+/// </summary>
+internal sealed class QueueItemConverter : JsonConverter<QueueItem>
+{
+    public override QueueItem? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("A queue item must be a JSON array.");
+        }
+
+        double number = 0;
+        string promptId = "";
+        long? createTime = null;
+        IReadOnlyList<string> outputs = [];
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            switch (index++)
+            {
+                case 0:
+                    number = JsonReading.ReadDouble(ref reader) ?? 0;
+                    break;
+                case 1:
+                    promptId = JsonReading.ReadString(ref reader) ?? "";
+                    break;
+                case 3:
+                    createTime = ReadCreateTime(ref reader);
+                    break;
+                case 4:
+                    outputs = JsonReading.ReadStringList(ref reader);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        return new QueueItem { Number = number, PromptId = promptId, CreateTimeMs = createTime, OutputsToExecute = outputs };
+    }
+
+    public override void Write(Utf8JsonWriter writer, QueueItem value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue(value.Number);
+        writer.WriteStringValue(value.PromptId);
+        writer.WriteStartObject();
+        writer.WriteEndObject();
+        writer.WriteStartObject();
+        if (value.CreateTimeMs is { } ct)
+        {
+            writer.WriteNumber("create_time", ct);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartArray();
+        foreach (var o in value.OutputsToExecute)
+        {
+            writer.WriteStringValue(o);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndArray();
+    }
+
+    private static long? ReadCreateTime(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        long? createTime = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var isCreateTime = reader.ValueTextEquals("create_time"u8);
+            reader.Read();
+            if (isCreateTime)
+            {
+                createTime = JsonReading.ReadInt64(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return createTime;
+    }
+}

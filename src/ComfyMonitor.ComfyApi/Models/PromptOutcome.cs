@@ -1,0 +1,9 @@
+namespace ComfyMonitor.ComfyApi.Models;
+
+public enum PromptOutcome
+{
+    Unknown,
+    Success,
+    Error,
+    Interrupted,
+}

@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using ComfyMonitor.ComfyApi.Json;
+
+namespace ComfyMonitor.ComfyApi.Models;
+
+/// <summary>
+/// A queue item or a history entry's "prompt": <c>[number, prompt_id, prompt, extra_data, outputs_to_execute]</c>.
+/// Only what monitoring needs is kept. The prompt graph and extra_data (users' prompts, workflows,
+/// client ids and, on some versions, API keys) are skipped while parsing and never held in memory.
+/// </summary>
+[JsonConverter(typeof(QueueItemConverter))]
+public sealed class QueueItem
+{
+    /// <summary>Priority: int or float, negative for "front" submissions. Not a job id.</summary>
+    public double Number { get; init; }
+
+    public string PromptId { get; init; } = "";
+
+    /// <summary><c>extra_data.create_time</c> (epoch ms, v0.3.69+), when the server sets it.</summary>
+    public long? CreateTimeMs { get; init; }
+
+    /// <summary>Ids of the output nodes that passed validation.</summary>
+    public IReadOnlyList<string> OutputsToExecute { get; init; } = [];
+
+    /// <summary>The node class types of the graph, only when the caller asked for them.</summary>
+    public IReadOnlyList<string>? NodeTypes { get; init; }
+}

@@ -1,0 +1,3 @@
+namespace ComfyMonitor.ComfyApi.WebSockets;
+
+public sealed record ProgressWsMessage(double Value, double Max, string? Node, string? PromptId) : ComfyWsMessage("progress");
