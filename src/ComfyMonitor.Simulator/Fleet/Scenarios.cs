@@ -1,0 +1,39 @@
+namespace ComfyMonitor.Simulator.Fleet;
+
+/// <summary>The behaviours an instance can be switched to through the control API (see the README).</summary>
+public static class Scenarios
+{
+    /// <summary>Answers every route like a working server.</summary>
+    public const string Healthy = "healthy";
+
+    /// <summary>Every HTTP answer is delayed by SlowDelay and model nodes run ten times slower.</summary>
+    public const string Slow = "slow";
+
+    /// <summary>The API answers, but the worker makes no progress: the running prompt never finishes.</summary>
+    public const string Stuck = "stuck";
+
+    /// <summary>Every prompt fails with torch.OutOfMemoryError; free VRAM is near zero.</summary>
+    public const string Oom = "oom";
+
+    /// <summary>Every API route answers 500 with a plain-text body.</summary>
+    public const string Errors = "errors";
+
+    /// <summary>The port is closed: connections are refused.</summary>
+    public const string Down = "down";
+
+    /// <summary>Every API route answers 200 with a body that is not valid JSON.</summary>
+    public const string Garbage = "garbage";
+
+    /// <summary>Connections are accepted but never answered.</summary>
+    public const string Hang = "hang";
+
+    /// <summary>Free VRAM shrinks with every prompt and every minute, and never comes back.</summary>
+    public const string VramLeak = "vram-leak";
+
+    /// <summary>Test mode: images written by SaveImage and PreviewImage have wrong pixels.</summary>
+    public const string WrongPixels = "wrong-pixels";
+
+    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels];
+
+    public static bool IsKnown(string name) => All.Contains(name);
+}

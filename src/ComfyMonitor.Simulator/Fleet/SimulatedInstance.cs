@@ -1,0 +1,446 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Simulator.Execution;
+
+namespace ComfyMonitor.Simulator.Fleet;
+
+/// <summary>
+/// One fake ComfyUI server: a queue with one worker, a capped in-memory history, files on disk,
+/// a WebSocket hub and a GPU whose VRAM follows the simulated work.
+/// </summary>
+public sealed partial class SimulatedInstance
+{
+    private const long OtherProcessesVram = 400L << 20;
+    private const long LeakPerPrompt = 256L << 20;
+
+    private readonly Lock _lock = new();
+    private readonly List<QueuedPrompt> _pending = [];
+    private readonly OrderedDictionary<string, HistoryRecord> _history = [];
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly SimulatorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, object?[]> _cache = [];
+    private readonly Queue<string> _cacheOrder = new();
+    private QueuedPrompt? _running;
+    private string? _interruptRequested;
+    private int _counter;
+    private volatile string _scenario;
+    private long _modelsLoaded;
+    private long _activeVram;
+    private long _leakedVram;
+    private long _scenarioChangedAt;
+
+    public SimulatedInstance(int index, int port, SimulatorOptions options, string dataRoot, TimeProvider time)
+    {
+        Index = index;
+        Port = port;
+        _options = options;
+        _time = time;
+        _scenario = options.Scenario;
+        Gpu = GpuProfile.For(options.Gpu, index);
+        Files = new FileStore(Path.Combine(dataRoot, $"instance-{index}"));
+        Validator = new PromptValidator(name => Files.ResolveLoadImage(name) is not null);
+        Extensions = DefaultExtensions.ToList();
+    }
+
+    public static readonly IReadOnlyList<string> DefaultExtensions =
+    [
+        "/extensions/core/clipspace.js",
+        "/extensions/core/groupNode.js",
+        "/extensions/core/widgetInputs.js",
+        "/extensions/ComfyUI-Manager/comfyui-manager.js",
+        "/extensions/comfyui-custom-scripts/js/autocompleter.js",
+    ];
+
+    public int Index { get; }
+
+    public int Port { get; }
+
+    public GpuProfile Gpu { get; }
+
+    public FileStore Files { get; }
+
+    public PromptValidator Validator { get; }
+
+    public WebSocketHub Hub { get; } = new();
+
+    /// <summary>What /extensions lists; settable through the control API to show drift.</summary>
+    public List<string> Extensions { get; set; }
+
+    public string ComfyVersion { get; set; } = "";
+
+    public string Scenario
+    {
+        get => _scenario;
+        set
+        {
+            _scenario = value;
+            Interlocked.Exchange(ref _scenarioChangedAt, _time.GetTimestamp());
+            _wake.Release();
+        }
+    }
+
+    public int QueueRemaining
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count + (_running is null ? 0 : 1);
+            }
+        }
+    }
+
+    public int HistoryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _history.Count;
+            }
+        }
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private bool IsStuck => _scenario == Scenarios.Stuck;
+
+    public JsonObject SystemStats()
+    {
+        var (ramFree, vramFree, torchTotal, torchFree) = Memory();
+        return new JsonObject
+        {
+            ["system"] = new JsonObject
+            {
+                ["os"] = "linux",
+                ["ram_total"] = GpuProfile.RamTotal,
+                ["ram_free"] = ramFree,
+                ["comfyui_version"] = ComfyVersion,
+                ["required_frontend_version"] = "1.35.9",
+                ["installed_templates_version"] = "0.7.67",
+                ["required_templates_version"] = "0.7.67",
+                ["python_version"] = "3.12.3 (main, Nov  6 2025, 13:44:16) [GCC 13.3.0]",
+                ["pytorch_version"] = Gpu.PytorchVersion,
+                ["embedded_python"] = false,
+                ["argv"] = new JsonArray("main.py", "--listen", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            },
+            ["devices"] = new JsonArray(new JsonObject
+            {
+                ["name"] = Gpu.Name,
+                ["type"] = Gpu.Type,
+                ["index"] = Gpu.Index,
+                ["vram_total"] = Gpu.VramTotal,
+                ["vram_free"] = vramFree,
+                ["torch_vram_total"] = torchTotal,
+                ["torch_vram_free"] = torchFree,
+            }),
+        };
+    }
+
+    /// <summary>(ram_free, vram_free, torch_vram_total, torch_vram_free) from the simulated allocations.</summary>
+    private (long, long, long, long) Memory()
+    {
+        var leak = Interlocked.Read(ref _leakedVram);
+        if (_scenario == Scenarios.VramLeak)
+        {
+            var minutes = _time.GetElapsedTime(Interlocked.Read(ref _scenarioChangedAt)).TotalMinutes;
+            leak += (long)(minutes * (128L << 20));
+        }
+
+        var reserved = Interlocked.Read(ref _modelsLoaded) + Interlocked.Read(ref _activeVram);
+        var active = reserved;
+        if (_scenario == Scenarios.Oom)
+        {
+            active = reserved = Gpu.VramTotal - OtherProcessesVram - (64L << 20);
+        }
+
+        var ramFree = GpuProfile.RamTotal - (8L << 30) - (Gpu.UsesSystemRam ? reserved + leak : 0);
+        if (Gpu.UsesSystemRam)
+        {
+            return (ramFree, ramFree, ramFree, ramFree);
+        }
+
+        var vramFree = Math.Max(0, Gpu.VramTotal - OtherProcessesVram - active - leak);
+        return (ramFree, vramFree, reserved, reserved - active);
+    }
+
+    public JsonObject QueueJson()
+    {
+        lock (_lock)
+        {
+            return new JsonObject
+            {
+                ["queue_running"] = _running is null ? new JsonArray() : new JsonArray(_running.ToJson()),
+                ["queue_pending"] = new JsonArray(_pending.Select(p => (JsonNode)p.ToJson()).ToArray()),
+            };
+        }
+    }
+
+    /// <summary>/history paging: newest <paramref name="maxItems"/>, or from <paramref name="offset"/> counted from the oldest.</summary>
+    public JsonObject HistoryJson(int? maxItems, int? offset)
+    {
+        lock (_lock)
+        {
+            var result = new JsonObject();
+            var count = _history.Count;
+            int start;
+            int take;
+            if (offset is { } o)
+            {
+                start = Math.Max(0, o);
+                take = maxItems ?? count;
+            }
+            else if (maxItems is { } m)
+            {
+                start = Math.Max(0, count - m);
+                take = m;
+            }
+            else
+            {
+                start = 0;
+                take = count;
+            }
+
+            for (var i = start; i < count && i < start + take; i++)
+            {
+                var (id, record) = _history.GetAt(i);
+                result[id] = record.ToJson();
+            }
+
+            return result;
+        }
+    }
+
+    public JsonObject HistoryEntryJson(string promptId)
+    {
+        lock (_lock)
+        {
+            return _history.TryGetValue(promptId, out var record) ? new JsonObject { [promptId] = record.ToJson() } : [];
+        }
+    }
+
+    public void DeleteHistory(IEnumerable<string>? ids, bool clear)
+    {
+        lock (_lock)
+        {
+            if (clear)
+            {
+                _history.Clear();
+            }
+
+            foreach (var id in ids ?? [])
+            {
+                _history.Remove(id);
+            }
+        }
+    }
+
+    public async Task DeletePendingAsync(IEnumerable<string>? ids, bool clear)
+    {
+        lock (_lock)
+        {
+            if (clear)
+            {
+                _pending.Clear();
+            }
+
+            var set = (ids ?? []).ToHashSet();
+            _pending.RemoveAll(p => set.Contains(p.PromptId));
+        }
+
+        await BroadcastStatusAsync();
+    }
+
+    /// <summary>With an id, only if it is the one running; without, whatever runs.</summary>
+    public void Interrupt(string? promptId)
+    {
+        lock (_lock)
+        {
+            if (_running is not null && (promptId is null || _running.PromptId == promptId))
+            {
+                _interruptRequested = _running.PromptId;
+            }
+        }
+
+        _wake.Release();
+    }
+
+    /// <summary>The restart of a real server: queue, history and temp/ are lost, sockets drop.</summary>
+    public void Restart()
+    {
+        lock (_lock)
+        {
+            _pending.Clear();
+            _history.Clear();
+            _cache.Clear();
+            _cacheOrder.Clear();
+            _interruptRequested = _running?.PromptId;
+            _counter = 0;
+            Interlocked.Exchange(ref _modelsLoaded, 0);
+        }
+
+        Hub.AbortAll();
+        try
+        {
+            Directory.Delete(Files.Folder("temp"), recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>POST /prompt: (status code, body).</summary>
+    public async Task<(int Status, JsonObject Body)> SubmitAsync(JsonObject body)
+    {
+        var number = Interlocked.Increment(ref _counter) - 1;
+        if (body["prompt"] is not JsonNode promptNode)
+        {
+            return (400, new JsonObject
+            {
+                ["error"] = PromptValidator.ErrorObject("no_prompt", "No prompt provided", "No prompt provided"),
+                ["node_errors"] = new JsonObject(),
+            });
+        }
+
+        if (promptNode is not JsonObject prompt)
+        {
+            throw new InvalidOperationException("'prompt' must be an object");
+        }
+
+        var partial = body["partial_execution_targets"] is JsonArray targets ? targets.Select(t => t?.ToString() ?? "").ToList() : null;
+        var validation = Validator.Validate(prompt, partial);
+        if (!validation.IsValid)
+        {
+            return (400, new JsonObject { ["error"] = validation.Error, ["node_errors"] = validation.NodeErrors });
+        }
+
+        double priority = number;
+        var isFloat = false;
+        if (body["number"] is JsonValue explicitNumber && explicitNumber.TryGetValue<double>(out var n))
+        {
+            priority = n;
+            isFloat = true;
+        }
+
+        if (body["front"] is JsonValue front && front.TryGetValue<bool>(out var f) && f)
+        {
+            priority = -priority;
+        }
+
+        var extra = body["extra_data"] as JsonObject ?? [];
+        extra = (JsonObject)extra.DeepClone();
+        if (body["client_id"] is JsonValue clientId)
+        {
+            extra["client_id"] = clientId.ToString();
+        }
+
+        extra["create_time"] = NowMs;
+        var promptId = body["prompt_id"]?.ToString() ?? Guid.NewGuid().ToString();
+        var queued = new QueuedPrompt
+        {
+            Number = priority,
+            IsFloat = isFloat,
+            PromptId = promptId,
+            Prompt = (JsonObject)prompt.DeepClone(),
+            ExtraData = extra,
+            OutputsToExecute = validation.GoodOutputs,
+        };
+        lock (_lock)
+        {
+            _pending.Add(queued);
+        }
+
+        _wake.Release();
+        await BroadcastStatusAsync();
+        return (200, new JsonObject
+        {
+            ["prompt_id"] = promptId,
+            ["number"] = queued.ToJson()[0]!.DeepClone(),
+            ["node_errors"] = validation.NodeErrors,
+        });
+    }
+
+    public Task BroadcastStatusAsync() =>
+        Hub.BroadcastAsync(new JsonObject
+        {
+            ["type"] = "status",
+            ["data"] = new JsonObject { ["status"] = new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining } } },
+        });
+
+    public JsonObject StatusFrame(string sid) => new()
+    {
+        ["type"] = "status",
+        ["data"] = new JsonObject
+        {
+            ["status"] = new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining } },
+            ["sid"] = sid,
+        },
+    };
+
+    /// <summary>The worker: one prompt at a time, lowest number first.</summary>
+    public async Task RunWorkerAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            QueuedPrompt? next = null;
+            lock (_lock)
+            {
+                if (!IsStuck && _pending.Count > 0)
+                {
+                    next = _pending.MinBy(p => (p.Number, p.PromptId), Comparer<(double, string)>.Create((a, b) =>
+                    {
+                        var c = a.Item1.CompareTo(b.Item1);
+                        return c != 0 ? c : string.CompareOrdinal(a.Item2, b.Item2);
+                    }));
+                    _pending.Remove(next!);
+                    _running = next;
+                    _interruptRequested = null;
+                }
+            }
+
+            if (next is null)
+            {
+                try
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            await BroadcastStatusAsync();
+            HistoryRecord record;
+            try
+            {
+                record = await ExecuteAsync(next, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                // The real server pops the oldest only when already above the cap, so it settles at cap + 1;
+                // a duplicate prompt id overwrites its entry in place.
+                if (_history.Count > _options.HistoryCap)
+                {
+                    _history.RemoveAt(0);
+                }
+
+                _history[next.PromptId] = record;
+                _running = null;
+            }
+
+            await BroadcastStatusAsync();
+            await Hub.SendAsync(next.ClientId, Message("executing", new JsonObject { ["node"] = null, ["prompt_id"] = next.PromptId }));
+        }
+    }
+
+    private static JsonObject Message(string type, JsonObject data) => new() { ["type"] = type, ["data"] = data };
+}

@@ -1,0 +1,57 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Simulator.Fleet;
+
+namespace ComfyMonitor.Simulator.Http;
+
+/// <summary>Response helpers shaped like aiohttp's.</summary>
+internal static class ComfyHttp
+{
+    private const string InstanceKey = "comfy.instance";
+
+    public static void SetInstance(HttpContext context, SimulatedInstance instance) => context.Items[InstanceKey] = instance;
+
+    public static SimulatedInstance Instance(HttpContext context) => (SimulatedInstance)context.Items[InstanceKey]!;
+
+    public static bool HasInstance(HttpContext context) => context.Items.ContainsKey(InstanceKey);
+
+    public static IResult Json(JsonNode node, int status = 200) =>
+        Results.Text(node.ToJsonString(), "application/json; charset=utf-8", Encoding.UTF8, status);
+
+    /// <summary>aiohttp's answer to an unhandled exception in a handler.</summary>
+    public static IResult ServerError() =>
+        Results.Text("500 Internal Server Error\n\nServer got itself in trouble", "text/plain; charset=utf-8", Encoding.UTF8, 500);
+
+    /// <summary>An empty 200 (json_response is not used by these handlers).</summary>
+    public static IResult Empty() => Results.Text("", "text/plain; charset=utf-8", Encoding.UTF8, 200);
+
+    /// <summary>Reads a JSON object body; null (and the caller answers 500) when it is missing or invalid.</summary>
+    public static async Task<JsonObject?> ReadObjectAsync(HttpRequest request)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static int? IntQuery(HttpRequest request, string name, out bool invalid)
+    {
+        invalid = false;
+        if (!request.Query.TryGetValue(name, out var values))
+        {
+            return null;
+        }
+
+        if (int.TryParse(values.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            return n;
+        }
+
+        invalid = true;
+        return null;
+    }
+}

@@ -1,0 +1,38 @@
+namespace ComfyMonitor.Simulator;
+
+/// <summary>Command line: <c>--instances N --base-port P [--control-port C] [--workload PPM] [--scenario NAME]</c> and the rest below.</summary>
+public sealed class SimulatorOptions
+{
+    public int Instances { get; set; } = 1;
+
+    public int BasePort { get; set; } = 8188;
+
+    public int ControlPort { get; set; } = 8100;
+
+    /// <summary>Background prompts per minute per instance (0: none).</summary>
+    public double Workload { get; set; }
+
+    /// <summary>The scenario every instance starts in.</summary>
+    public string Scenario { get; set; } = Fleet.Scenarios.Healthy;
+
+    /// <summary>cuda, rocm, cpu, mps, or mixed (cycles through them by instance index).</summary>
+    public string Gpu { get; set; } = "cuda";
+
+    /// <summary>The comfyui_version every instance reports.</summary>
+    public string ComfyVersion { get; set; } = "0.8.0";
+
+    /// <summary>Simulated run time of each model node (KSampler, VAEDecode, ...).</summary>
+    public TimeSpan NodeTime { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Extra latency of every HTTP answer in the slow scenario; node times grow tenfold.</summary>
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>History entries kept: the real server keeps 10000 (10001 in steady state).</summary>
+    public int HistoryCap { get; set; } = 10000;
+
+    /// <summary>Where uploads and outputs go; a fresh temporary folder when empty.</summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>Maximum request body (the server's --max-upload-size); larger bodies get 413.</summary>
+    public long MaxUploadBytes { get; set; } = 100 * 1024 * 1024;
+}

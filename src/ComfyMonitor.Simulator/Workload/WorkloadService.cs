@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using ComfyMonitor.Simulator.Fleet;
+
+namespace ComfyMonitor.Simulator.Workload;
+
+/// <summary>
+/// Background traffic: each instance gets Workload prompts a minute, like users of the web UI
+/// (text-to-image graphs with a workflow in extra_data and no client_id), at random moments.
+/// </summary>
+internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, ILogger<WorkloadService> logger) : BackgroundService
+{
+    private static readonly string[] Subjects = ["a lighthouse on a cliff at dawn", "a red fox in the snow", "a city street at night, rain", "a bowl of fruit, oil painting"];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var perSecond = fleet.Options.Workload / 60.0;
+        if (perSecond <= 0)
+        {
+            return;
+        }
+
+        logger.LogInformation("Submitting {Workload} background prompts per minute to each of {Count} instances", fleet.Options.Workload, fleet.Instances.Count);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            foreach (var instance in fleet.Instances)
+            {
+                if (instance.Scenario is Scenarios.Down or Scenarios.Hang || Random.Shared.NextDouble() >= perSecond)
+                {
+                    continue;
+                }
+
+                await instance.SubmitAsync(Txt2Img());
+            }
+        }
+    }
+
+    public static JsonObject Txt2Img()
+    {
+        var text = Subjects[Random.Shared.Next(Subjects.Length)];
+        return new JsonObject
+        {
+            ["prompt"] = new JsonObject
+            {
+                ["4"] = Node("CheckpointLoaderSimple", new JsonObject { ["ckpt_name"] = "v1-5-pruned-emaonly-fp16.safetensors" }),
+                ["5"] = Node("EmptyLatentImage", new JsonObject { ["width"] = 512, ["height"] = 512, ["batch_size"] = 1 }),
+                ["6"] = Node("CLIPTextEncode", new JsonObject { ["text"] = text, ["clip"] = new JsonArray("4", 1) }),
+                ["7"] = Node("CLIPTextEncode", new JsonObject { ["text"] = "text, watermark", ["clip"] = new JsonArray("4", 1) }),
+                ["3"] = Node("KSampler", new JsonObject
+                {
+                    ["seed"] = Random.Shared.NextInt64(1L << 48),
+                    ["steps"] = 20,
+                    ["cfg"] = 8.0,
+                    ["sampler_name"] = "euler",
+                    ["scheduler"] = "normal",
+                    ["denoise"] = 1.0,
+                    ["model"] = new JsonArray("4", 0),
+                    ["positive"] = new JsonArray("6", 0),
+                    ["negative"] = new JsonArray("7", 0),
+                    ["latent_image"] = new JsonArray("5", 0),
+                }),
+                ["8"] = Node("VAEDecode", new JsonObject { ["samples"] = new JsonArray("3", 0), ["vae"] = new JsonArray("4", 2) }),
+                ["9"] = Node("SaveImage", new JsonObject { ["filename_prefix"] = "ComfyUI", ["images"] = new JsonArray("8", 0) }),
+            },
+            ["extra_data"] = new JsonObject
+            {
+                ["extra_pnginfo"] = new JsonObject { ["workflow"] = new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["nodes"] = new JsonArray(), ["links"] = new JsonArray() } },
+            },
+        };
+    }
+
+    private static JsonObject Node(string classType, JsonObject inputs) => new() { ["class_type"] = classType, ["inputs"] = inputs };
+}
