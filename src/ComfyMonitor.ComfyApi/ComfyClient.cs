@@ -158,7 +158,12 @@ public sealed class ComfyClient
     /// <summary>Maps an exception from the HTTP stack, Refit or the JSON reader to a reason and a safe message.</summary>
     internal ComfyError Classify(Exception exception, bool timedOut)
     {
-        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        if (timedOut && !Chain(exception).OfType<ComfyResponseTooLargeException>().Any())
+        {
+            return new ComfyError(ComfyErrorReason.Timeout, $"no answer within {_options.Timeout.TotalSeconds:0.###} s");
+        }
+
+        foreach (var ex in Chain(exception))
         {
             switch (ex)
             {
@@ -179,7 +184,7 @@ public sealed class ComfyClient
             }
         }
 
-        if (timedOut || exception is OperationCanceledException or TimeoutException)
+        if (exception is OperationCanceledException or TimeoutException)
         {
             return new ComfyError(ComfyErrorReason.Timeout, $"no answer within {_options.Timeout.TotalSeconds:0.###} s");
         }
@@ -190,6 +195,14 @@ public sealed class ComfyClient
                     : ComfyErrorReason.Connect,
                 $"request failed ({http.HttpRequestError})")
             : new ComfyError(ComfyErrorReason.InvalidResponse, $"unexpected {exception.GetType().Name}");
+    }
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            yield return ex;
+        }
     }
 
     private static string Describe(JsonException json) =>

@@ -386,7 +386,7 @@ public sealed partial class SimulatedInstance
             QueuedPrompt? next = null;
             lock (_lock)
             {
-                if (!IsStuck && _pending.Count > 0)
+                if (_pending.Count > 0)
                 {
                     next = _pending.MinBy(p => (p.Number, p.PromptId), Comparer<(double, string)>.Create((a, b) =>
                     {
