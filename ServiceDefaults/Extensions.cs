@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Http.Resilience;
@@ -21,6 +22,7 @@ public static class ServiceDefaultsExtensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
     public const string MetricsEndpointPath = "/metrics";
+    public const string ResilienceSection = "HttpResilience";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params string[] meterNames)
         where TBuilder : IHostApplicationBuilder
@@ -30,7 +32,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            http.AddStandardResilienceHandler().SelectPipelineByAuthority();
+            // Tunable under "HttpResilience" (retry, circuit breaker, timeouts), one pipeline per authority.
+            var section = builder.Configuration.GetSection(ResilienceSection);
+            http.AddStandardResilienceHandler(options => section.Bind(options)).SelectPipelineByAuthority();
             http.AddServiceDiscovery();
         });
         return builder;
