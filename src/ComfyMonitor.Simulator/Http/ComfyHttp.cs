@@ -9,6 +9,9 @@ internal static class ComfyHttp
 {
     private const string InstanceKey = "comfy.instance";
 
+    /// <summary>Like Python's json.dumps: "+", "&lt;" and quotes-in-HTML are not escaped.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void SetInstance(HttpContext context, SimulatedInstance instance) => context.Items[InstanceKey] = instance;
 
     public static SimulatedInstance Instance(HttpContext context) => (SimulatedInstance)context.Items[InstanceKey]!;
@@ -16,7 +19,7 @@ internal static class ComfyHttp
     public static bool HasInstance(HttpContext context) => context.Items.ContainsKey(InstanceKey);
 
     public static IResult Json(JsonNode node, int status = 200) =>
-        Results.Text(node.ToJsonString(), "application/json; charset=utf-8", Encoding.UTF8, status);
+        Results.Text(node.ToJsonString(Options), "application/json; charset=utf-8", Encoding.UTF8, status);
 
     /// <summary>aiohttp's answer to an unhandled exception in a handler.</summary>
     public static IResult ServerError() =>
