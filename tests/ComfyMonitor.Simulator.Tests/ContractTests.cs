@@ -129,9 +129,7 @@ public sealed class ContractTests : IAsyncLifetime
         var ids = new List<string>();
         for (var i = 0; i < 8; i++)
         {
-            var graph = CanaryFiles.EmptyImageSave;
-            graph["1"]!["inputs"]!["color"] = i;
-            var entry = await _http.RunAsync(graph);
+            var entry = await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(i));
             ids.Add((string)entry["prompt"]![1]!);
         }
 
@@ -159,12 +157,12 @@ public sealed class ContractTests : IAsyncLifetime
     {
         using var http = _sim.Http(1);
         await _sim.SetScenarioAsync(1, "stuck");
-        var blocker = await Submit(http, Colour(1));
+        var blocker = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(1));
         await WaitUntil(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1);
-        var a = await Submit(http, Colour(2));
-        var b = await Submit(http, Colour(3));
-        var front = await Submit(http, Colour(4), front: true);
-        var gone = await Submit(http, Colour(5));
+        var a = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(2));
+        var b = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(3));
+        var front = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(4), front: true);
+        var gone = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(5));
 
         var (_, queue) = await http.GetJsonAsync("queue");
         Assert.Equal(blocker, (string?)queue!["queue_running"]![0]![1]);
@@ -187,8 +185,8 @@ public sealed class ContractTests : IAsyncLifetime
     {
         using var http = _sim.Http(1);
         await _sim.SetScenarioAsync(1, "stuck");
-        var running = await Submit(http, Colour(7));
-        var pending = await Submit(http, Colour(8));
+        var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(7));
+        var pending = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(8));
         await WaitUntil(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1);
 
         await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = pending }); // pending: a no-op
@@ -275,13 +273,6 @@ public sealed class ContractTests : IAsyncLifetime
         Assert.All(await _sim.InstancesAsync(), i => Assert.Equal("slow", i.Scenario));
         using var back = await _sim.Control.PostAsync("instances/all/scenario/healthy", null);
         Assert.All(await _sim.InstancesAsync(), i => Assert.Equal("healthy", i.Scenario));
-    }
-
-    private static JsonObject Colour(int color)
-    {
-        var graph = CanaryFiles.EmptyImageSave;
-        graph["1"]!["inputs"]!["color"] = color;
-        return graph;
     }
 
     private static async Task<string> Submit(HttpClient http, JsonObject graph, bool front = false)

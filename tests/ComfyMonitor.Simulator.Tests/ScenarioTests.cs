@@ -115,7 +115,7 @@ public sealed class ScenarioTests : IAsyncLifetime
         var device = (await _http.GetJsonAsync("system_stats")).Body!["devices"]![0]!;
         Assert.True((long)device["vram_free"]! < (long)device["vram_total"]! / 100);
         await _sim.SetScenarioAsync(0, "healthy");
-        Assert.Equal("success", (string?)(await _http.RunAsync(Colour(99)))["status"]!["status_str"]);
+        Assert.Equal("success", (string?)(await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(99)))["status"]!["status_str"]);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class ScenarioTests : IAsyncLifetime
         var before = await VramFree();
         for (var i = 0; i < 3; i++)
         {
-            await _http.RunAsync(Colour(1000 + i));
+            await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1000 + i));
         }
 
         var after = await VramFree();
@@ -137,7 +137,7 @@ public sealed class ScenarioTests : IAsyncLifetime
     public async Task WrongPixelsWritesImagesThatDoNotMatchTheRequest()
     {
         await _sim.SetScenarioAsync(0, "wrong-pixels");
-        var graph = Colour(0x102030);
+        var graph = CanaryFiles.EmptyImageSaveWithColour(0x102030);
         var entry = await _http.RunAsync(graph);
         var image = entry["outputs"]!["2"]!["images"]![0]!;
         var png = Png.Decode(await _http.GetByteArrayAsync($"view?filename={image["filename"]}&subfolder={image["subfolder"]}&type=output"));
@@ -148,7 +148,7 @@ public sealed class ScenarioTests : IAsyncLifetime
     [Fact]
     public async Task RestartLosesQueueAndHistoryLikeARealServer()
     {
-        await _http.RunAsync(Colour(5));
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(5));
         Assert.NotEmpty((await _http.GetJsonAsync("history")).Body!.AsObject());
         using var restart = await _sim.Control.PostAsync("instances/0/restart", null);
         Assert.Equal(204, (int)restart.StatusCode);
@@ -156,11 +156,4 @@ public sealed class ScenarioTests : IAsyncLifetime
     }
 
     private async Task<long> VramFree() => (long)(await _http.GetJsonAsync("system_stats")).Body!["devices"]![0]!["vram_free"]!;
-
-    private static JsonObject Colour(int color)
-    {
-        var graph = CanaryFiles.EmptyImageSave;
-        graph["1"]!["inputs"]!["color"] = color;
-        return graph;
-    }
 }
