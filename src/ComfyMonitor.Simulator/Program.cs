@@ -22,6 +22,3 @@ var app = builder.Build();
 app.MapSimulator();
 await app.RunAsync();
 return 0;
-
-/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
-public partial class Program;

@@ -38,7 +38,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         var basePort = FreePorts.Range(instances);
         var controlPort = FreePorts.One();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Simulator:Instances"] = instances.ToString(CultureInfo.InvariantCulture),

@@ -216,7 +216,7 @@ public sealed partial class SimulatedInstance
 
         if (spec.IsModelNode)
         {
-            return await RunModelNodeAsync(spec, promptId, clientId, ct);
+            return await RunModelNodeAsync(spec, inputs, promptId, clientId, ct);
         }
 
         switch (spec.ClassType)
@@ -245,7 +245,7 @@ public sealed partial class SimulatedInstance
         }
     }
 
-    private async Task<object?[]> RunModelNodeAsync(NodeSpec spec, string promptId, string? clientId, CancellationToken ct)
+    private async Task<object?[]> RunModelNodeAsync(NodeSpec spec, JsonObject inputs, string promptId, string? clientId, CancellationToken ct)
     {
         if (spec.Category == "loaders")
         {
@@ -275,6 +275,17 @@ public sealed partial class SimulatedInstance
             {
                 await Hub.SendOrBroadcastAsync(clientId, Message("progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = promptId, ["node"] = spec.ClassType }));
             }
+        }
+
+        // Test hooks used by the background workload: a model node fails or is interrupted on request.
+        if (inputs["simulate_error"] is JsonValue error && error.ToString().Split(": ", 2) is [var type, var message])
+        {
+            throw new NodeExecutionException(type, message + "\n");
+        }
+
+        if (inputs["simulate_interrupt"] is JsonValue interrupt && interrupt.TryGetValue<bool>(out var yes) && yes)
+        {
+            throw new InterruptedException();
         }
 
         return spec.Outputs.Select(o => o == "IMAGE" ? (object?)Noise() : new ModelHandle(o)).ToArray();

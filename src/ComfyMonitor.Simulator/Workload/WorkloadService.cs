@@ -35,10 +35,22 @@ internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, I
         }
     }
 
+    /// <summary>Share of background prompts that fail in KSampler, and share that get interrupted there.</summary>
+    public const double ErrorShare = 0.05;
+    public const double InterruptShare = 0.02;
+
+    private static readonly string[] Failures =
+    [
+        "torch.OutOfMemoryError: Allocation on device ",
+        "RuntimeError: CUDA error: an illegal memory access was encountered",
+        "ValueError: Expected a latent image of 4 channels",
+    ];
+
     public static JsonObject Txt2Img()
     {
         var text = Subjects[Random.Shared.Next(Subjects.Length)];
-        return new JsonObject
+        var roll = Random.Shared.NextDouble();
+        var prompt = new JsonObject
         {
             ["prompt"] = new JsonObject
             {
@@ -67,6 +79,17 @@ internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, I
                 ["extra_pnginfo"] = new JsonObject { ["workflow"] = new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["nodes"] = new JsonArray(), ["links"] = new JsonArray() } },
             },
         };
+        var sampler = (JsonObject)prompt["prompt"]!["3"]!["inputs"]!;
+        if (roll < ErrorShare)
+        {
+            sampler["simulate_error"] = Failures[Random.Shared.Next(Failures.Length)];
+        }
+        else if (roll < ErrorShare + InterruptShare)
+        {
+            sampler["simulate_interrupt"] = true;
+        }
+
+        return prompt;
     }
 
     private static JsonObject Node(string classType, JsonObject inputs) => new() { ["class_type"] = classType, ["inputs"] = inputs };

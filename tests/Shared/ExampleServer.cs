@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text;
-using ComfyMonitor.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ComfyMonitor.ComfyApi.Tests;
+namespace ComfyMonitor.Testing;
 
 /// <summary>A plain HTTP server that answers each path with a canned status, content type and body.</summary>
 internal sealed class ExampleServer : IAsyncDisposable
@@ -27,7 +26,7 @@ internal sealed class ExampleServer : IAsyncDisposable
     {
         var port = FreePorts.One();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var server = new ExampleServer(app, port);

@@ -1,0 +1,187 @@
+using System.Diagnostics.Metrics;
+using ComfyMonitor.Collector.State;
+
+namespace ComfyMonitor.Collector;
+
+/// <summary>
+/// The collector's instruments, named as DESIGN.md exposes them. Readings are observable instruments over
+/// the fleet's snapshots, so that a down instance reports only comfyui_up and a removed one disappears;
+/// durations are histograms recorded as the cycles see them.
+/// </summary>
+public sealed class CollectorMetrics
+{
+    public const string MeterName = "ComfyMonitor.Collector";
+
+    public const string Up = "comfyui_up";
+    public const string ScrapeDuration = "comfyui_scrape_duration";
+    public const string ScrapeErrors = "comfyui_scrape_errors";
+    public const string BuildInfo = "comfyui_build_info";
+    public const string RamTotal = "comfyui_system_ram_total_bytes";
+    public const string RamFree = "comfyui_system_ram_free_bytes";
+    public const string VramTotal = "comfyui_device_vram_total_bytes";
+    public const string VramFree = "comfyui_device_vram_free_bytes";
+    public const string TorchVramTotal = "comfyui_device_torch_vram_total_bytes";
+    public const string TorchVramFree = "comfyui_device_torch_vram_free_bytes";
+    public const string QueueRunning = "comfyui_queue_running";
+    public const string QueuePending = "comfyui_queue_pending";
+    public const string QueueOldestPendingAge = "comfyui_queue_oldest_pending_age_seconds";
+    public const string QueueRunningAge = "comfyui_queue_running_age_seconds";
+    public const string QueueStalled = "comfyui_queue_stalled";
+    public const string QueueLastProgress = "comfyui_queue_last_progress_timestamp_seconds";
+    public const string PromptsCompleted = "comfyui_prompts_completed";
+    public const string ExecutionDuration = "comfyui_prompt_execution_duration";
+    public const string QueueWait = "comfyui_prompt_queue_wait";
+    public const string NodeErrors = "comfyui_prompt_node_errors";
+    public const string Extensions = "comfyui_extensions";
+    public const string ExtensionsInfo = "comfyui_extensions_info";
+    public const string ScrapeLag = "comfymonitor_scrape_lag";
+    public const string Instances = "comfymonitor_instances";
+
+    public const string InstanceLabel = "comfyui_instance";
+
+    private static readonly double[] RequestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] PromptBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+    private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+
+    private readonly FleetState _fleet;
+    private readonly Histogram<double> _scrapeDuration;
+    private readonly Histogram<double> _executionDuration;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _lag;
+    private IReadOnlyList<InstanceSnapshot> _cached = [];
+    private long _cachedAt;
+
+    public CollectorMetrics(IMeterFactory meterFactory, FleetState fleet)
+    {
+        _fleet = fleet;
+        var meter = meterFactory.Create(MeterName);
+
+        meter.CreateObservableGauge(Up, () => Each(_ => true, s => s.Up ? 1 : 0),
+            description: "1 when the last /system_stats scrape of the instance succeeded, else 0.");
+        meter.CreateObservableGauge(BuildInfo, () => Each(s => s.Build is not null, s => 1, s => new Tags
+        {
+            { "comfyui_version", s.Build!.ComfyUIVersion },
+            { "python_version", s.Build.PythonVersion },
+            { "pytorch_version", s.Build.PytorchVersion },
+            { "os", s.Build.Os },
+            { "embedded_python", s.Build.EmbeddedPython },
+        }), description: "Versions reported by /system_stats; always 1.");
+        meter.CreateObservableGauge(RamTotal, () => Each(s => s.RamTotal is not null, s => s.RamTotal!.Value), "By", "System RAM of the host.");
+        meter.CreateObservableGauge(RamFree, () => Each(s => s.RamFree is not null, s => s.RamFree!.Value), "By", "Available system RAM of the host.");
+        meter.CreateObservableGauge(VramTotal, () => Devices(d => d.VramTotal), "By", "Total memory of the device.");
+        meter.CreateObservableGauge(VramFree, () => Devices(d => d.VramFree), "By", "Free memory of the device (driver free plus what PyTorch holds unused).");
+        meter.CreateObservableGauge(TorchVramTotal, () => Devices(d => d.TorchVramTotal), "By", "Memory reserved by PyTorch's allocator on the device.");
+        meter.CreateObservableGauge(TorchVramFree, () => Devices(d => d.TorchVramFree), "By", "Memory reserved by PyTorch but not in use.");
+        meter.CreateObservableGauge(QueueRunning, () => Each(s => s.Queue is not null, s => s.Queue!.Running), "{prompt}", "Prompts running.");
+        meter.CreateObservableGauge(QueuePending, () => Each(s => s.Queue is not null, s => s.Queue!.Pending), "{prompt}", "Prompts waiting in the queue.");
+        meter.CreateObservableGauge(QueueOldestPendingAge, () => Each(s => s.Queue is not null, s => s.Queue!.OldestPendingAgeSeconds ?? 0), "s",
+            "Age of the oldest pending prompt (from its create_time where the server has it, else from when the collector first saw it); 0 when none.");
+        meter.CreateObservableGauge(QueueRunningAge, () => Each(s => s.Queue is not null, s => s.Queue!.RunningAgeSeconds ?? 0), "s",
+            "How long the running prompt has been running, as the collector saw it; 0 when none.");
+        meter.CreateObservableGauge(QueueStalled, () => Each(s => s.Stalled is not null, s => s.Stalled!.Value ? 1 : 0),
+            description: "1 when the queue is non-empty and nothing progressed for Collector:StallAfter.");
+        meter.CreateObservableGauge(QueueLastProgress, () => Each(s => s.LastProgress is not null, s => s.LastProgress!.Value.ToUnixTimeMilliseconds() / 1000.0), "s",
+            "When the queue last progressed (a new history entry or a new running prompt) or was idle, in Unix seconds.");
+        meter.CreateObservableGauge(Extensions, () => Each(s => s.ExtensionCount is not null, s => s.ExtensionCount!.Value), "{extension}", "Frontend extensions listed by /extensions.");
+        meter.CreateObservableGauge(ExtensionsInfo, () => Each(s => s.ExtensionFingerprint is not null, s => 1, s => new Tags { { "fingerprint", s.ExtensionFingerprint } }),
+            description: "Fingerprint of the sorted extension list; several values across the fleet mean drift. Always 1.");
+        meter.CreateObservableGauge(Instances, () => _fleet.Count, "{instance}", "Instances this replica scrapes (after sharding).");
+
+        meter.CreateObservableCounter(ScrapeErrors, () => Counts(s => s.ScrapeErrors, (k, t) => { t.Add("endpoint", k.Endpoint); t.Add("reason", k.Reason); }), "{error}",
+            "Failed requests to an instance by endpoint and reason (timeout, connect, http_status, invalid_response, too_large).");
+        meter.CreateObservableCounter(PromptsCompleted, () => Counts(s => s.Completed, (k, t) => t.Add("status", k)), "{prompt}",
+            "Prompts that finished, by status (success, error, interrupted), counted once from the history.");
+        meter.CreateObservableCounter(NodeErrors, () => Counts(s => s.NodeErrors, (k, t) => { t.Add("node_type", k.NodeType); t.Add("exception_type", k.ExceptionType); }), "{error}",
+            "Prompts that failed, by the failing node type and exception type; per instance the distinct pairs are capped and the rest counted as other.");
+
+        _scrapeDuration = meter.CreateHistogram(ScrapeDuration, "s", "Duration of requests to an instance, by endpoint.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestBuckets });
+        _executionDuration = meter.CreateHistogram(ExecutionDuration, "s", "Execution time of finished prompts, from the server's timestamps.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PromptBuckets });
+        _queueWait = meter.CreateHistogram(QueueWait, "s", "Time finished prompts waited in the queue, where the server's timestamps allow.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PromptBuckets });
+        _lag = meter.CreateHistogram(ScrapeLag, "s", "How late scrape cycles start behind their schedule.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+    }
+
+    public void RecordRequest(string instance, string endpoint, double seconds) =>
+        _scrapeDuration.Record(seconds, new KeyValuePair<string, object?>(InstanceLabel, instance), new KeyValuePair<string, object?>("endpoint", endpoint));
+
+    public void RecordPrompts(string instance, CycleOutcome outcome)
+    {
+        var tag = new KeyValuePair<string, object?>(InstanceLabel, instance);
+        foreach (var s in outcome.ExecutionSeconds)
+        {
+            _executionDuration.Record(s, tag);
+        }
+
+        foreach (var s in outcome.QueueWaitSeconds)
+        {
+            _queueWait.Record(s, tag);
+        }
+    }
+
+    public void RecordLag(double seconds) => _lag.Record(Math.Max(0, seconds));
+
+    /// <summary>One snapshot list per collection, shared by every callback.</summary>
+    private IReadOnlyList<InstanceSnapshot> Snapshots()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _cachedAt) > 250)
+        {
+            _cached = _fleet.Snapshots();
+            Interlocked.Exchange(ref _cachedAt, now);
+        }
+
+        return _cached;
+    }
+
+    private IEnumerable<Measurement<double>> Each(Func<InstanceSnapshot, bool> when, Func<InstanceSnapshot, double> value, Func<InstanceSnapshot, Tags>? tags = null)
+    {
+        foreach (var s in Snapshots())
+        {
+            if (!when(s))
+            {
+                continue;
+            }
+
+            var t = tags?.Invoke(s) ?? [];
+            t.Insert(0, new(InstanceLabel, s.Name));
+            yield return new Measurement<double>(value(s), t);
+        }
+    }
+
+    private IEnumerable<Measurement<double>> Devices(Func<DeviceSnapshot, long?> value)
+    {
+        foreach (var s in Snapshots())
+        {
+            foreach (var d in s.Devices)
+            {
+                if (value(d) is { } v)
+                {
+                    yield return new Measurement<double>(v, new Tags { { InstanceLabel, s.Name }, { "device", d.Device }, { "device_type", d.DeviceType } });
+                }
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> Counts<TKey>(Func<InstanceSnapshot, IReadOnlyDictionary<TKey, long>> select, Action<TKey, Tags> describe)
+        where TKey : notnull
+    {
+        foreach (var s in Snapshots())
+        {
+            foreach (var (key, count) in select(s))
+            {
+                var tags = new Tags { { InstanceLabel, s.Name } };
+                describe(key, tags);
+                yield return new Measurement<long>(count, tags);
+            }
+        }
+    }
+
+    /// <summary>A tag list with collection-initializer Add.</summary>
+    private sealed class Tags : List<KeyValuePair<string, object?>>
+    {
+        public void Add(string key, object? value) => Add(new KeyValuePair<string, object?>(key, value));
+    }
+}

@@ -1,0 +1,31 @@
+namespace ComfyMonitor.Collector;
+
+/// <summary>The <c>Collector</c> configuration section.</summary>
+public sealed class CollectorOptions
+{
+    public const string Section = "Collector";
+
+    /// <summary>Scrape interval per instance.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Per-request timeout.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Queue non-empty and no progress this long: stalled.</summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often /extensions is read per instance.</summary>
+    public TimeSpan ExtensionsInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Scrapes running at once, across all instances.</summary>
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>Distinct (node_type, exception_type) pairs kept per instance; more are counted as "other".</summary>
+    public int NodeErrorCap { get; set; } = 50;
+
+    /// <summary>The most history entries read in one cycle when many prompts completed since the last.</summary>
+    public int MaxHistoryBatch { get; set; } = 1024;
+
+    /// <summary>Bodies larger than this fail with reason too_large.</summary>
+    public long MaxResponseBytes { get; set; } = 32L * 1024 * 1024;
+}

@@ -1,0 +1,77 @@
+using ComfyMonitor.Collector;
+using ComfyMonitor.Collector.Pages;
+using ComfyMonitor.Collector.Scraping;
+using ComfyMonitor.Collector.State;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using Quartz;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class CollectorExtensions
+{
+    public const int DefaultPort = 9464;
+
+    /// <summary>Targets, the ComfyUI client, fleet state, metrics and the Quartz scheduler of the collector.</summary>
+    public static WebApplicationBuilder AddCollector(this WebApplicationBuilder builder)
+    {
+        builder.UseDefaultPort(DefaultPort);
+        builder.AddComfyTargets(shardSection: $"{CollectorOptions.Section}:Shard");
+        var services = builder.Services;
+        services.AddOptions<CollectorOptions>().BindConfiguration(CollectorOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+
+        // A scrape is a measurement: no retries and no circuit breaker, only the collector's own timeout.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental
+        services.AddComfyApi().RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<CollectorOptions>>((client, collector) =>
+        {
+            client.Timeout = collector.Value.Timeout;
+            client.MaxResponseBytes = collector.Value.MaxResponseBytes;
+        });
+
+        // comfyui_scrape_duration_seconds already times every request per instance; the HttpClient's own
+        // per-server series would double the cardinality for nothing.
+        services.AddOpenTelemetry().WithMetrics(m => m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null));
+        services.AddSingleton<FleetState>();
+        services.AddSingleton<CollectorMetrics>();
+        var maxConcurrency = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
+        services.AddQuartz(q =>
+        {
+            // A unique name per host, so that several collectors can share a process (tests, benchmarks).
+            q.ConfigureScheduler(s => s.InstanceName = $"collector-{Guid.NewGuid():N}");
+            q.UseDefaultThreadPool(Math.Max(1, maxConcurrency));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        services.AddHostedService<ScheduleReconciler>();
+        return builder;
+    }
+
+    public static WebApplication MapCollector(this WebApplication app)
+    {
+        // Metrics are built eagerly so that /metrics has every instrument from the first scrape on.
+        app.Services.GetRequiredService<CollectorMetrics>();
+        app.MapGet("/", (FleetState fleet, IOptions<CollectorOptions> options, TimeProvider time, HttpContext context) =>
+        {
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
+            return Results.Content(FleetPage.Render(fleet, options.Value, time), "text/html; charset=utf-8");
+        });
+        app.MapGet("/api/fleet", (FleetState fleet) => Results.Json(FleetPage.Entries(fleet)));
+        return app;
+    }
+
+    /// <summary>Listens on <paramref name="port"/> unless --urls, ASPNETCORE_URLS or Kestrel endpoints say otherwise.</summary>
+    public static WebApplicationBuilder UseDefaultPort(this WebApplicationBuilder builder, int port)
+    {
+        var config = builder.Configuration;
+        if (string.IsNullOrEmpty(config["urls"]) && string.IsNullOrEmpty(config["http_ports"]) && string.IsNullOrEmpty(config["https_ports"])
+            && !config.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+        }
+
+        return builder;
+    }
+}

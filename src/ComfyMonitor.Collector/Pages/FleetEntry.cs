@@ -1,0 +1,14 @@
+namespace ComfyMonitor.Collector.Pages;
+
+/// <summary>One row of the fleet table and of /api/fleet.</summary>
+public sealed record FleetEntry(
+    string Instance,
+    bool Up,
+    string? Version,
+    string? Device,
+    double? VramUsedPercent,
+    int? QueueRunning,
+    int? QueuePending,
+    bool? Stalled,
+    DateTimeOffset? LastScrape,
+    string? LastError);

@@ -1,0 +1,26 @@
+using ComfyMonitor.Collector;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults(CollectorMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
+builder.AddCollector();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapCollector();
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    Console.Error.WriteLine("ComfyMonitor collector: invalid configuration");
+    foreach (var failure in ex.Failures)
+    {
+        Console.Error.WriteLine($"  {failure}");
+    }
+
+    return 2;
+}

@@ -1,0 +1,24 @@
+using ComfyMonitor.Collector.State;
+using Quartz;
+
+namespace ComfyMonitor.Collector.Scraping;
+
+/// <summary>The Quartz job of one instance: never two at once for the same instance.</summary>
+[DisallowConcurrentExecution]
+public sealed class ScrapeJob(FleetState fleet, CollectorMetrics metrics) : IJob
+{
+    public const string InstanceKey = "instance";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        if (context.ScheduledFireTimeUtc is { } scheduled)
+        {
+            metrics.RecordLag((context.FireTimeUtc - scheduled).TotalSeconds);
+        }
+
+        if (fleet.TryGet(context.MergedJobDataMap.GetString(InstanceKey) ?? "", out var scraper))
+        {
+            await scraper.ScrapeAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace ComfyMonitor.Collector.State;
+
+/// <summary>What one instance looks like now: read by the metrics, the page and /api/fleet.</summary>
+public sealed record InstanceSnapshot
+{
+    public required string Name { get; init; }
+
+    public required bool Up { get; init; }
+
+    public DateTimeOffset? LastScrape { get; init; }
+
+    public string? LastError { get; init; }
+
+    public BuildInfo? Build { get; init; }
+
+    public long? RamTotal { get; init; }
+
+    public long? RamFree { get; init; }
+
+    public IReadOnlyList<DeviceSnapshot> Devices { get; init; } = [];
+
+    public QueueSnapshot? Queue { get; init; }
+
+    public bool? Stalled { get; init; }
+
+    public DateTimeOffset? LastProgress { get; init; }
+
+    public int? ExtensionCount { get; init; }
+
+    public string? ExtensionFingerprint { get; init; }
+
+    public IReadOnlyDictionary<string, long> Completed { get; init; } = new Dictionary<string, long>();
+
+    public IReadOnlyDictionary<(string NodeType, string ExceptionType), long> NodeErrors { get; init; } = new Dictionary<(string, string), long>();
+
+    public IReadOnlyDictionary<(string Endpoint, string Reason), long> ScrapeErrors { get; init; } = new Dictionary<(string, string), long>();
+
+    /// <summary>VRAM in use of the first device, 0..100, when the instance is up.</summary>
+    public double? VramUsedPercent => Devices.FirstOrDefault() is { VramTotal: > 0 } d && d.VramFree is { } free
+        ? Math.Round(100.0 * (d.VramTotal.Value - free) / d.VramTotal.Value, 1)
+        : null;
+}
+
+public sealed record BuildInfo(string ComfyUIVersion, string PythonVersion, string PytorchVersion, string Os, string EmbeddedPython);
+
+public sealed record DeviceSnapshot(string Device, string DeviceType, long? VramTotal, long? VramFree, long? TorchVramTotal, long? TorchVramFree);
+
+public sealed record QueueSnapshot(int Running, int Pending, double? OldestPendingAgeSeconds, double? RunningAgeSeconds);

@@ -1,0 +1,233 @@
+using System.Security.Cryptography;
+using System.Text;
+using ComfyMonitor.ComfyApi;
+using ComfyMonitor.ComfyApi.Models;
+
+namespace ComfyMonitor.Collector.State;
+
+/// <summary>
+/// Everything the collector knows of one instance across cycles: the last good readings (cleared when the
+/// instance is down, so nothing stale is shown as fresh), cumulative counts, the stall clock, and the prompt
+/// ids already counted.
+/// </summary>
+public sealed class InstanceState(string name, CollectorOptions options, TimeProvider time)
+{
+    public const string SystemStatsEndpoint = "system_stats";
+    public const string QueueEndpoint = "queue";
+    public const string HistoryEndpoint = "history";
+    public const string ExtensionsEndpoint = "extensions";
+    public const string OtherLabel = "other";
+
+    private readonly Lock _lock = new();
+    private readonly SeenPrompts _seen = new(20_000);
+    private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
+    private readonly Dictionary<(string, string), long> _nodeErrors = [];
+    private readonly Dictionary<string, DateTimeOffset> _pendingSince = new(StringComparer.Ordinal);
+    private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
+    private bool _historyPrimed;
+    private string? _runningId;
+    private DateTimeOffset _runningSince;
+    private DateTimeOffset? _lastProgress;
+    private DateTimeOffset? _extensionsFetched;
+    private int? _extensionCount;
+    private string? _extensionFingerprint;
+
+    public string Name { get; } = name;
+
+    /// <summary>Every endpoint × reason starts at 0, so that rate() works from the first error on.</summary>
+    private readonly Dictionary<(string, string), long> _scrapeErrors = new(
+        from endpoint in new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }
+        from reason in Enum.GetValues<ComfyErrorReason>()
+        select KeyValuePair.Create((endpoint, ComfyError.ToLabel(reason)), 0L));
+
+    public InstanceSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Whether this cycle should read /extensions.</summary>
+    public bool ExtensionsDue
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _extensionsFetched is null || time.GetUtcNow() - _extensionsFetched >= options.ExtensionsInterval;
+            }
+        }
+    }
+
+    public bool IsSeen(string promptId)
+    {
+        lock (_lock)
+        {
+            return _seen.Contains(promptId);
+        }
+    }
+
+    public bool HistoryPrimed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _historyPrimed;
+            }
+        }
+    }
+
+    /// <summary>Folds one cycle's answers into the state and publishes a new snapshot.</summary>
+    public CycleOutcome Apply(CycleResult cycle)
+    {
+        var now = time.GetUtcNow();
+        var outcome = new CycleOutcome();
+        lock (_lock)
+        {
+            foreach (var (endpoint, error) in cycle.Errors)
+            {
+                var key = (endpoint, error.Label);
+                _scrapeErrors[key] = _scrapeErrors.GetValueOrDefault(key) + 1;
+            }
+
+            var progressed = false;
+            if (cycle.History is { } history)
+            {
+                foreach (var entry in history)
+                {
+                    if (!_seen.Add(entry.PromptId) || !_historyPrimed)
+                    {
+                        continue;
+                    }
+
+                    progressed = true;
+                    Count(entry, outcome);
+                }
+
+                _historyPrimed = true;
+            }
+
+            if (cycle.Extensions is { } extensions)
+            {
+                _extensionsFetched = now;
+                _extensionCount = extensions.Count;
+                _extensionFingerprint = Fingerprint(extensions);
+            }
+
+            QueueSnapshot? queue = null;
+            bool? stalled = null;
+            if (cycle.Queue is { } q)
+            {
+                var running = q.Running.FirstOrDefault()?.PromptId;
+                if (running != _runningId)
+                {
+                    _runningId = running;
+                    _runningSince = now;
+                    progressed |= running is not null;
+                }
+
+                var pendingIds = q.Pending.Select(p => p.PromptId).ToHashSet(StringComparer.Ordinal);
+                foreach (var gone in _pendingSince.Keys.Where(k => !pendingIds.Contains(k)).ToList())
+                {
+                    _pendingSince.Remove(gone);
+                }
+
+                double? oldest = null;
+                foreach (var item in q.Pending)
+                {
+                    var since = item.CreateTimeMs is { } ct ? DateTimeOffset.FromUnixTimeMilliseconds(ct) : _pendingSince.TryGetValue(item.PromptId, out var seen) ? seen : (_pendingSince[item.PromptId] = now);
+                    var age = Math.Max(0, (now - since).TotalSeconds);
+                    oldest = oldest is null ? age : Math.Max(oldest.Value, age);
+                }
+
+                var busy = q.Running.Count + q.Pending.Count > 0;
+                if (progressed || !busy || _lastProgress is null)
+                {
+                    _lastProgress = now;
+                }
+
+                stalled = busy && now - _lastProgress >= options.StallAfter;
+                queue = new QueueSnapshot(q.Running.Count, q.Pending.Count, oldest, running is null ? null : (now - _runningSince).TotalSeconds);
+            }
+            else if (progressed)
+            {
+                _lastProgress = now;
+            }
+
+            var stats = cycle.SystemStats;
+            var up = stats is not null;
+            var previous = _snapshot;
+            _snapshot = new InstanceSnapshot
+            {
+                Name = Name,
+                Up = up,
+                LastScrape = now,
+                LastError = cycle.Errors.Count == 0 ? null : string.Join("; ", cycle.Errors.Select(e => $"{e.Endpoint}: {e.Error}")),
+                Build = up ? Build(stats!) : null,
+                RamTotal = stats?.System?.RamTotal,
+                RamFree = stats?.System?.RamFree,
+                Devices = up ? Devices(stats!) : [],
+                Queue = up ? queue : null,
+                Stalled = up ? stalled : null,
+                LastProgress = up ? _lastProgress : null,
+                ExtensionCount = up ? _extensionCount : null,
+                ExtensionFingerprint = up ? _extensionFingerprint : null,
+                Completed = new Dictionary<string, long>(_completed),
+                NodeErrors = new Dictionary<(string, string), long>(_nodeErrors),
+                ScrapeErrors = new Dictionary<(string, string), long>(_scrapeErrors),
+            };
+            outcome.WasUp = previous.Up;
+        }
+
+        return outcome;
+    }
+
+    private void Count(HistoryEntry entry, CycleOutcome outcome)
+    {
+        var status = entry.Outcome switch
+        {
+            PromptOutcome.Success => "success",
+            PromptOutcome.Interrupted => "interrupted",
+            PromptOutcome.Error => "error",
+            _ => null,
+        };
+        if (status is null)
+        {
+            return;
+        }
+
+        _completed[status]++;
+        if (entry.ExecutionStartMs is { } start && entry.ExecutionEndMs is { } end && end >= start)
+        {
+            outcome.ExecutionSeconds.Add((end - start) / 1000.0);
+        }
+
+        var accepted = entry.CreateTimeMs ?? (_pendingSince.TryGetValue(entry.PromptId, out var seen) ? seen.ToUnixTimeMilliseconds() : null);
+        if (entry.ExecutionStartMs is { } started && accepted is { } a && started >= a)
+        {
+            outcome.QueueWaitSeconds.Add((started - a) / 1000.0);
+        }
+
+        if (status == "error" && entry.Error is { } error)
+        {
+            var pair = (LabelValues.Clean(error.NodeType), LabelValues.Clean(error.ExceptionType));
+            if (!_nodeErrors.ContainsKey(pair) && _nodeErrors.Count(p => p.Key != (OtherLabel, OtherLabel)) >= options.NodeErrorCap)
+            {
+                pair = (OtherLabel, OtherLabel);
+            }
+
+            _nodeErrors[pair] = _nodeErrors.GetValueOrDefault(pair) + 1;
+        }
+    }
+
+    private static BuildInfo Build(SystemStats stats) => new(
+        LabelValues.Clean(stats.System?.ComfyUIVersion),
+        LabelValues.PythonVersion(stats.System?.PythonVersion),
+        LabelValues.Clean(stats.System?.PytorchVersion),
+        LabelValues.Clean(stats.System?.Os),
+        stats.System?.EmbeddedPython switch { true => "true", false => "false", null => "unknown" });
+
+    private static List<DeviceSnapshot> Devices(SystemStats stats) =>
+        (stats.Devices ?? []).Select(d => new DeviceSnapshot(
+            LabelValues.Clean(d.Name), LabelValues.Clean(d.Type), d.VramTotal, d.VramFree, d.TorchVramTotal, d.TorchVramFree)).ToList();
+
+    /// <summary>A short hash of the sorted extension list: instances with the same extensions share it.</summary>
+    public static string Fingerprint(IEnumerable<string> extensions) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', extensions.Order(StringComparer.Ordinal)))))[..12];
+}

@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace ComfyMonitor.Collector.State;
+
+/// <summary>Label values from a server are bounded in length and stripped of control characters.</summary>
+public static class LabelValues
+{
+    public const int MaxLength = 128;
+
+    public static string Clean(string? value, string fallback = "unknown")
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        var sb = new StringBuilder(Math.Min(value.Length, MaxLength));
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (sb.Length >= MaxLength)
+            {
+                break;
+            }
+
+            sb.Append(Rune.IsControl(rune) ? ' ' : rune.ToString());
+        }
+
+        return sb.ToString().Trim();
+    }
+
+    /// <summary>"3.12.3 (main, Nov  6 2025, ...) [GCC ...]" -> "3.12.3".</summary>
+    public static string PythonVersion(string? full) => Clean(full?.Split(' ', 2)[0]);
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+
+namespace ComfyMonitor.Discovery;
+
+/// <summary>Every problem of the ComfyUI section at once, each with its configuration key.</summary>
+public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ComfyUIOptions options)
+    {
+        var problems = new List<string>();
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Instances.Count; i++)
+        {
+            var key = $"{ComfyUIOptions.Section}:Instances:{i}";
+            var instance = options.Instances[i];
+            if (string.IsNullOrWhiteSpace(instance.Url))
+            {
+                problems.Add($"{key}:Url is missing");
+                continue;
+            }
+
+            if (!Uri.TryCreate(instance.Url, UriKind.Absolute, out var url))
+            {
+                problems.Add($"{key}:Url is not an absolute URL (relative URLs are not allowed)");
+                continue;
+            }
+
+            if (url.Scheme is not ("http" or "https"))
+            {
+                problems.Add($"{key}:Url must use http or https, not '{url.Scheme}'");
+                continue;
+            }
+
+            var instanceName = string.IsNullOrWhiteSpace(instance.Name) ? ComfyApi.ComfyEndpoint.DefaultName(url) : instance.Name;
+            if (names.TryGetValue(instanceName, out var first))
+            {
+                problems.Add($"{key}:Name '{instanceName}' is already used by {ComfyUIOptions.Section}:Instances:{first}");
+            }
+            else
+            {
+                names[instanceName] = i;
+            }
+        }
+
+        var discovery = options.Discovery;
+        if (discovery.RefreshInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"{ComfyUIOptions.Section}:Discovery:RefreshInterval must be positive (got {discovery.RefreshInterval})");
+        }
+
+        if (discovery.HttpUrl is not null
+            && (!Uri.TryCreate(discovery.HttpUrl, UriKind.Absolute, out var sd) || sd.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"{ComfyUIOptions.Section}:Discovery:HttpUrl must be an absolute http or https URL");
+        }
+
+        for (var i = 0; i < discovery.Files.Count; i++)
+        {
+            var pattern = discovery.Files[i];
+            var key = $"{ComfyUIOptions.Section}:Discovery:Files:{i}";
+            if (string.IsNullOrWhiteSpace(pattern))
+            {
+                problems.Add($"{key} is empty");
+            }
+            else if (pattern.IndexOfAny(['*', '?', '[']) < 0)
+            {
+                try
+                {
+                    using var _ = File.OpenRead(pattern);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    problems.Add($"{key} '{pattern}' cannot be read ({ex.GetType().Name})");
+                }
+            }
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

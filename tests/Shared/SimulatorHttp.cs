@@ -1,0 +1,59 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace ComfyMonitor.Testing;
+
+/// <summary>Raw HTTP helpers for driving a simulated instance in tests.</summary>
+internal static class SimulatorHttp
+{
+    public static async Task<(int Status, JsonNode? Body)> GetJsonAsync(this HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length > 0 && text[0] is '{' or '[' ? JsonNode.Parse(text) : null);
+    }
+
+    public static async Task<(int Status, JsonNode? Body)> PostJsonAsync(this HttpClient http, string path, JsonNode body) =>
+        await http.PostRawAsync(path, body.ToJsonString());
+
+    public static async Task<(int Status, JsonNode? Body)> PostRawAsync(this HttpClient http, string path, string body)
+    {
+        using var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.Length > 0 && text[0] is '{' or '[' ? JsonNode.Parse(text) : null);
+    }
+
+    /// <summary>Submits and waits until the prompt is in the history.</summary>
+    public static async Task<JsonNode> RunAsync(this HttpClient http, JsonObject graph, TimeSpan? timeout = null, JsonObject? extra = null)
+    {
+        var body = new JsonObject { ["prompt"] = graph };
+        if (extra is not null)
+        {
+            foreach (var (k, v) in extra)
+            {
+                body[k] = v?.DeepClone();
+            }
+        }
+
+        var (status, response) = await http.PostJsonAsync("prompt", body);
+        if (status != 200)
+        {
+            throw new InvalidOperationException($"POST /prompt answered {status}: {response?.ToJsonString()}");
+        }
+
+        var id = (string)response!["prompt_id"]!;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (DateTime.UtcNow < deadline)
+        {
+            var (_, history) = await http.GetJsonAsync($"history/{id}");
+            if (history![id] is { } entry)
+            {
+                return entry;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"prompt {id} did not finish");
+    }
+}
