@@ -89,15 +89,25 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             var progressed = false;
             if (cycle.History is { } history)
             {
-                foreach (var entry in history)
+                // The history is in insertion order: what comes after the newest entry already seen is new.
+                // Entries before it were counted before, or existed before this collector started.
+                var firstNew = 0;
+                for (var i = history.Count - 1; i >= 0; i--)
                 {
-                    if (!_seen.Add(entry.PromptId) || !_historyPrimed)
+                    if (_seen.Contains(history[i].PromptId))
                     {
-                        continue;
+                        firstNew = i + 1;
+                        break;
                     }
+                }
 
-                    progressed = true;
-                    Count(entry, outcome);
+                for (var i = 0; i < history.Count; i++)
+                {
+                    if (_seen.Add(history[i].PromptId) && _historyPrimed && i >= firstNew)
+                    {
+                        progressed = true;
+                        Count(history[i], outcome);
+                    }
                 }
 
                 _historyPrimed = true;

@@ -1,0 +1,91 @@
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>A history entry is counted exactly once: across cycles, after a collector restart, after a server restart.</summary>
+public sealed class CompletionTests : IAsyncLifetime
+{
+    private SimulatorHost _sim = null!;
+    private HttpClient _http = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _sim = await SimulatorHost.StartAsync();
+        _http = _sim.Http();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _sim.DisposeAsync();
+    }
+
+    private string Instance => $"127.0.0.1:{_sim.BasePort}";
+
+    [Fact]
+    public async Task CompletionsAreCountedOnceAcrossCyclesAndAcrossACollectorRestart()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(100 + i));
+        }
+
+        await using (var first = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300)))
+        {
+            await WaitPrimedAsync(first);
+            await Task.Delay(1000); // several cycles over a history that already holds 3 entries
+            Assert.Equal(0, Success(await first.MetricsAsync()));
+
+            await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(200));
+            await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(201));
+            await first.WaitForMetricsAsync(m => Success(m) == 2, what: "two completions");
+            await Task.Delay(1000);
+            Assert.Equal(2, Success(await first.MetricsAsync()));
+        }
+
+        await using var second = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300));
+        await WaitPrimedAsync(second);
+        await Task.Delay(600);
+        Assert.Equal(0, Success(await second.MetricsAsync())); // no burst of old completions after a restart
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(300));
+        await second.WaitForMetricsAsync(m => Success(m) == 1, what: "one new completion");
+    }
+
+    [Fact]
+    public async Task ManyCompletionsBetweenTwoCyclesAreAllCounted()
+    {
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromSeconds(3));
+        await WaitPrimedAsync(collector);
+        var runs = Enumerable.Range(0, 30).Select(i => _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1000 + i)));
+        await Task.WhenAll(runs);
+        var m = await collector.WaitForMetricsAsync(m => Success(m) >= 30, TimeSpan.FromSeconds(10), "30 completions");
+        Assert.Equal(30, Success(m));
+    }
+
+    [Fact]
+    public async Task AServerRestartDoesNotRecountAndNewPromptsAfterItAreCounted()
+    {
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300));
+        await WaitPrimedAsync(collector);
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1));
+        await collector.WaitForMetricsAsync(m => Success(m) == 1, what: "one completion");
+
+        using var restart = await _sim.Control.PostAsync("instances/0/restart", null);
+        await Task.Delay(700);
+        Assert.Equal(1, Success(await collector.MetricsAsync()));
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(2));
+        await collector.WaitForMetricsAsync(m => Success(m) == 2, what: "a completion after the restart");
+    }
+
+    private double? Success(PrometheusText m) => m.Value("comfyui_prompts_completed_total", Instance, ("status", "success"));
+
+    private static async Task WaitPrimedAsync(CollectorHost collector)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!collector.Fleet.Scrapers.Any() || !collector.Fleet.Scrapers.All(s => s.State.HistoryPrimed))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first cycle never read the history");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Collector.Scraping;
+using ComfyMonitor.Collector.State;
+using ComfyMonitor.ComfyApi;
+using ComfyMonitor.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>Stuck-queue detection with a fake clock against the simulator's stuck scenario.</summary>
+public sealed class StallTests : IAsyncLifetime
+{
+    private SimulatorHost _sim = null!;
+    private ServiceProvider _services = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _sim = await SimulatorHost.StartAsync();
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _sim.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StalledQueueIsReportedAfterStallWindowAndClearsWhenProgressResumes()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new CollectorOptions { StallAfter = TimeSpan.FromMinutes(10) };
+        var (scraper, state) = Scraper(time, options);
+
+        await _sim.SetScenarioAsync(0, "stuck");
+        using var http = _sim.Http();
+        var (_, submitted) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(42) });
+        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(43) });
+
+        await scraper.ScrapeAsync(default);
+        var start = time.GetUtcNow();
+        Assert.False(state.Snapshot.Stalled);
+        Assert.Equal((1, 1), (state.Snapshot.Queue!.Running, state.Snapshot.Queue.Pending));
+
+        time.Advance(TimeSpan.FromMinutes(9));
+        await scraper.ScrapeAsync(default);
+        Assert.False(state.Snapshot.Stalled);
+
+        time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        await scraper.ScrapeAsync(default);
+        Assert.True(state.Snapshot.Stalled);
+        Assert.Equal(start, state.Snapshot.LastProgress);
+        Assert.Equal(601, state.Snapshot.Queue!.RunningAgeSeconds!.Value, precision: 0);
+
+        await _sim.SetScenarioAsync(0, "healthy");
+        var id = (string)submitted!["prompt_id"]!;
+        while ((await http.GetJsonAsync($"history/{id}")).Body![id] is null)
+        {
+            await Task.Delay(20);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(15));
+        await scraper.ScrapeAsync(default);
+        Assert.False(state.Snapshot.Stalled);
+        Assert.Equal(time.GetUtcNow(), state.Snapshot.LastProgress);
+    }
+
+    [Fact]
+    public async Task AnIdleQueueIsNeverStalled()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (scraper, state) = Scraper(time, new CollectorOptions { StallAfter = TimeSpan.FromMinutes(1) });
+        await scraper.ScrapeAsync(default);
+        time.Advance(TimeSpan.FromHours(2));
+        await scraper.ScrapeAsync(default);
+        Assert.False(state.Snapshot.Stalled);
+        Assert.Equal(time.GetUtcNow(), state.Snapshot.LastProgress);
+    }
+
+    [Fact]
+    public async Task PendingAgeComesFromTheServersCreateTime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (scraper, state) = Scraper(time, new CollectorOptions());
+        await _sim.SetScenarioAsync(0, "stuck");
+        using var http = _sim.Http();
+        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(1) });
+        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(2) });
+        time.Advance(TimeSpan.FromMinutes(3));
+        await scraper.ScrapeAsync(default);
+        Assert.InRange(state.Snapshot.Queue!.OldestPendingAgeSeconds!.Value, 179, 185);
+        await _sim.SetScenarioAsync(0, "healthy");
+    }
+
+    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options)
+    {
+        var endpoint = new ComfyEndpoint("stall-test", _sim.Url());
+        var state = new InstanceState(endpoint.Name, options, time);
+        var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>(), new FleetState());
+        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions());
+        return (new InstanceScraper(endpoint, client, state, metrics, options), state);
+    }
+}
