@@ -1,14 +1,49 @@
+using System.Globalization;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-// A simulated fleet of ComfyUI servers with background traffic. The collector, the probe,
-// Prometheus, Alertmanager and Grafana join this model as their issues land.
-var instances = builder.Configuration["Simulator:Instances"] ?? "4";
-var basePort = builder.Configuration["Simulator:BasePort"] ?? "8188";
-var controlPort = builder.Configuration["Simulator:ControlPort"] ?? "8100";
-var workload = builder.Configuration["Simulator:Workload"] ?? "6";
+// Real ComfyUI servers come from this AppHost's configuration (ComfyUI:Instances:N:Url, ...). Without any,
+// a simulated fleet with background traffic stands in for them.
+var realInstances = builder.Configuration.GetSection("ComfyUI:Instances").GetChildren().ToList();
+var targets = new List<(string Url, string? Name)>();
+IResourceBuilder<ProjectResource>? simulator = null;
+if (realInstances.Count == 0)
+{
+    var instances = int.Parse(builder.Configuration["Simulator:Instances"] ?? "4", CultureInfo.InvariantCulture);
+    var basePort = int.Parse(builder.Configuration["Simulator:BasePort"] ?? "8188", CultureInfo.InvariantCulture);
+    var controlPort = int.Parse(builder.Configuration["Simulator:ControlPort"] ?? "8100", CultureInfo.InvariantCulture);
+    var workload = builder.Configuration["Simulator:Workload"] ?? "6";
+    simulator = builder.AddProject<Projects.ComfyMonitor_Simulator>("simulator")
+        .WithArgs("--instances", instances.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
+            "--control-port", controlPort.ToString(CultureInfo.InvariantCulture), "--workload", workload)
+        .WithHttpEndpoint(port: controlPort, name: "control", isProxied: false);
+    targets.AddRange(Enumerable.Range(0, instances).Select(i => ($"http://127.0.0.1:{basePort + i}", (string?)$"sim-{i}")));
+}
+else
+{
+    targets.AddRange(realInstances.Select(i => (i["Url"] ?? "", i["Name"])));
+}
 
-builder.AddProject<Projects.ComfyMonitor_Simulator>("simulator")
-    .WithArgs("--instances", instances, "--base-port", basePort, "--control-port", controlPort, "--workload", workload)
-    .WithHttpEndpoint(port: int.Parse(controlPort, System.Globalization.CultureInfo.InvariantCulture), name: "control", isProxied: false);
+var collector = builder.AddProject<Projects.ComfyMonitor_Collector>("collector", launchProfileName: null)
+    .WithHttpEndpoint(port: 9464, name: "http", isProxied: false)
+    .WithHttpHealthCheck("/health");
+for (var i = 0; i < targets.Count; i++)
+{
+    collector.WithEnvironment($"ComfyUI__Instances__{i}__Url", targets[i].Url);
+    if (targets[i].Name is { } name)
+    {
+        collector.WithEnvironment($"ComfyUI__Instances__{i}__Name", name);
+    }
+
+    foreach (var header in realInstances.ElementAtOrDefault(i)?.GetSection("Headers").GetChildren() ?? [])
+    {
+        collector.WithEnvironment($"ComfyUI__Instances__{i}__Headers__{header.Key}", header.Value);
+    }
+}
+
+if (simulator is not null)
+{
+    collector.WaitFor(simulator);
+}
 
 builder.Build().Run();

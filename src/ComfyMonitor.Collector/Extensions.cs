@@ -51,6 +51,10 @@ public static class CollectorExtensions
 
     public static WebApplication MapCollector(this WebApplication app)
     {
+        // Every setting is checked before anything starts, so that all problems are reported at once.
+        ComfyMonitor.Discovery.OptionsCheck.ThrowIfInvalid(app.Services,
+            typeof(ComfyMonitor.Discovery.ComfyUIOptions), typeof(ComfyMonitor.Discovery.ShardOptions), typeof(CollectorOptions));
+
         // Metrics are built eagerly so that /metrics has every instrument from the first scrape on.
         app.Services.GetRequiredService<CollectorMetrics>();
         app.MapGet("/", (FleetState fleet, IOptions<CollectorOptions> options, TimeProvider time, HttpContext context) =>

@@ -6,11 +6,11 @@ builder.AddServiceDefaults(CollectorMetrics.MeterName, ComfyMonitor.Discovery.Di
 builder.AddCollector();
 
 var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapCollector();
 
 try
 {
+    app.MapDefaultEndpoints();
+    app.MapCollector();
     await app.RunAsync();
     return 0;
 }

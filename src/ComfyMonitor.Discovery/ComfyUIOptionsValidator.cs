@@ -19,7 +19,7 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
                 continue;
             }
 
-            if (!Uri.TryCreate(instance.Url, UriKind.Absolute, out var url))
+            if (!Uri.TryCreate(instance.Url, UriKind.Absolute, out var url) || (url.IsFile && !instance.Url.StartsWith("file:", StringComparison.OrdinalIgnoreCase)))
             {
                 problems.Add($"{key}:Url is not an absolute URL (relative URLs are not allowed)");
                 continue;

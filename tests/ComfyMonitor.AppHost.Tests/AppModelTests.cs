@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+
 namespace ComfyMonitor.AppHost.Tests;
 
 /// <summary>The app model, checked without starting anything.</summary>
@@ -24,6 +26,44 @@ public sealed class AppModelTests
         var args = await ArgumentsAsync(simulator);
         Assert.Equal("12", args[args.IndexOf("--instances") + 1]);
         Assert.Equal("9000", args[args.IndexOf("--base-port") + 1]);
+    }
+
+    [Fact]
+    public async Task TheCollectorWatchesEverySimulatedInstanceOnPort9464()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        var collector = Assert.Single(builder.Resources.OfType<ProjectResource>(), r => r.Name == "collector");
+        var env = await EnvironmentAsync(collector);
+        Assert.Equal(["http://127.0.0.1:8188", "http://127.0.0.1:8189", "http://127.0.0.1:8190", "http://127.0.0.1:8191"],
+            Enumerable.Range(0, 4).Select(i => env[$"ComfyUI__Instances__{i}__Url"]));
+        Assert.Contains(collector.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "http" && e.Port == 9464 && !e.IsProxied);
+    }
+
+    [Fact]
+    public async Task RealInstancesReplaceTheSimulator()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--ComfyUI:Instances:0:Url=http://gpu-01:8188", "--ComfyUI:Instances:0:Name=gpu-01", "--ComfyUI:Instances:0:Headers:Authorization=Bearer x",
+             "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"],
+            TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(builder.Resources, r => r.Name == "simulator");
+        var env = await EnvironmentAsync(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "collector"));
+        Assert.Equal("http://gpu-01:8188", env["ComfyUI__Instances__0__Url"]);
+        Assert.Equal("gpu-01", env["ComfyUI__Instances__0__Name"]);
+        Assert.Equal("Bearer x", env["ComfyUI__Instances__0__Headers__Authorization"]);
+    }
+
+    private static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)
+    {
+        var values = new Dictionary<string, object>();
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), resource, values, TestContext.Current.CancellationToken);
+        foreach (var annotation in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await annotation.Callback(context);
+        }
+
+        return values.Where(v => v.Value is string).ToDictionary(v => v.Key, v => (string)v.Value);
     }
 
     private static async Task<List<string>> ArgumentsAsync(IResource resource)

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>Invalid settings are reported at start, all at once, each with its key (like blackbox_exporter's bad-config tests).</summary>
+public sealed class ConfigurationTests
+{
+    public static TheoryData<string, string?, string> BadSettings() => new()
+    {
+        { "ComfyUI:Instances:0:Url", "", "ComfyUI:Instances:0:Url is missing" },
+        { "ComfyUI:Instances:0:Url", "gpu-01:8188/x", "ComfyUI:Instances:0:Url" },
+        { "ComfyUI:Instances:0:Url", "/relative/path", "ComfyUI:Instances:0:Url is not an absolute URL" },
+        { "ComfyUI:Instances:0:Url", "ftp://gpu-01:8188", "ComfyUI:Instances:0:Url must use http or https" },
+        { "ComfyUI:Instances:1:Name", "gpu-a", "ComfyUI:Instances:1:Name 'gpu-a' is already used by ComfyUI:Instances:0" },
+        { "Collector:Interval", "00:00:00", "Collector:Interval must be positive" },
+        { "Collector:Interval", "-00:00:05", "Collector:Interval must be positive" },
+        { "Collector:Timeout", "00:00:30", "Collector:Timeout (00:00:30) must be shorter than Collector:Interval" },
+        { "Collector:StallAfter", "00:00:00", "Collector:StallAfter must be positive" },
+        { "Collector:MaxConcurrency", "0", "Collector:MaxConcurrency must be at least 1" },
+        { "Collector:Shard:Index", "2", "Collector:Shard:Index must be from 0 to Collector:Shard:Count - 1" },
+        { "Collector:Shard:Count", "0", "Collector:Shard:Count must be at least 1" },
+        { "ComfyUI:Discovery:Files:0", "/nonexistent/targets.json", "ComfyUI:Discovery:Files:0 '/nonexistent/targets.json' cannot be read" },
+        { "ComfyUI:Discovery:HttpUrl", "not a url", "ComfyUI:Discovery:HttpUrl must be an absolute http or https URL" },
+        { "ComfyUI:Discovery:RefreshInterval", "00:00:00", "ComfyUI:Discovery:RefreshInterval must be positive" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public async Task AnInvalidSettingStopsTheStartWithItsKey(string key, string? value, string expected)
+    {
+        var config = Valid();
+        config[key] = value;
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => CollectorHost.StartAsync(config));
+        Assert.Contains(ex.Failures, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AllProblemsAreReportedAtOnce()
+    {
+        var config = Valid();
+        config["ComfyUI:Instances:0:Url"] = "ftp://x";
+        config["Collector:Interval"] = "00:00:00";
+        config["Collector:Shard:Index"] = "5";
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => CollectorHost.StartAsync(config));
+        var all = string.Join("\n", ExpandFailures(ex));
+        Assert.Contains("ComfyUI:Instances:0:Url", all, StringComparison.Ordinal);
+        Assert.Contains("Collector:Interval", all, StringComparison.Ordinal);
+        Assert.Contains("Collector:Shard:Index", all, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> ExpandFailures(Exception ex) => ex switch
+    {
+        OptionsValidationException o => o.Failures,
+        AggregateException a => a.InnerExceptions.SelectMany(ExpandFailures),
+        _ => [ex.Message],
+    };
+
+    private static Dictionary<string, string?> Valid() => new()
+    {
+        ["ComfyUI:Instances:0:Url"] = "http://127.0.0.1:1",
+        ["ComfyUI:Instances:0:Name"] = "gpu-a",
+        ["ComfyUI:Instances:1:Url"] = "http://127.0.0.1:2",
+    };
+}

@@ -1,0 +1,42 @@
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>A dead, hung or babbling instance never delays the scrapes of a healthy one.</summary>
+public sealed class IsolationTests
+{
+    [Fact]
+    public async Task DownHangAndGarbageInstancesDoNotDelayAHealthyOne()
+    {
+        await using var sim = await SimulatorHost.StartAsync(instances: 5);
+        await sim.SetScenarioAsync(0, "down");
+        await sim.SetScenarioAsync(1, "hang");
+        await sim.SetScenarioAsync(2, "garbage");
+        await sim.SetScenarioAsync(3, "errors");
+        var urls = Enumerable.Range(0, 5).Select(sim.Url).ToList();
+        await using var collector = await CollectorHost.StartAsync(urls, TimeSpan.FromSeconds(1), new Dictionary<string, string?>
+        {
+            ["Collector:Timeout"] = "00:00:00.800",
+            ["Collector:MaxConcurrency"] = "4",
+        });
+        string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
+        double? Errors(PrometheusText m, int i, string reason) => m.Value("comfyui_scrape_errors_total", Name(i), ("endpoint", "system_stats"), ("reason", reason));
+
+        var first = await collector.WaitForMetricsAsync(m =>
+            m.Value("comfyui_up", Name(4)) == 1 && Errors(m, 0, "connect") >= 1 && Errors(m, 1, "timeout") >= 1
+            && Errors(m, 2, "invalid_response") >= 1 && Errors(m, 3, "http_status") >= 1, TimeSpan.FromSeconds(15), "every failure reason");
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(0, first.Value("comfyui_up", Name(i))));
+
+        // Over six seconds the healthy instance keeps its one-second rhythm.
+        var before = first.Value("comfyui_scrape_duration_seconds_count", Name(4), ("endpoint", "system_stats"))!.Value;
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var after = await collector.MetricsAsync();
+        var cycles = after.Value("comfyui_scrape_duration_seconds_count", Name(4), ("endpoint", "system_stats"))!.Value - before;
+        Assert.InRange(cycles, 5, 7);
+        Assert.Equal(1, after.Value("comfyui_up", Name(4)));
+        var page = await collector.Http.GetStringAsync("/");
+        Assert.Contains("connection refused", page);
+
+        await sim.SetScenarioAsync(1, "healthy"); // let the hung requests finish
+    }
+}
