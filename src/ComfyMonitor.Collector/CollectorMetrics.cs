@@ -39,6 +39,28 @@ public sealed class CollectorMetrics
 
     public const string InstanceLabel = "comfyui_instance";
 
+    /// <summary>Series per instance of each metric, at most: sizes OpenTelemetry's per-metric series limit.</summary>
+    public static readonly IReadOnlyDictionary<string, int> SeriesPerInstance = new Dictionary<string, int>
+    {
+        [ScrapeDuration] = 4,
+        [ScrapeErrors] = 20,
+        [VramTotal] = 2,
+        [VramFree] = 2,
+        [TorchVramTotal] = 2,
+        [TorchVramFree] = 2,
+        [PromptsCompleted] = 3,
+        [NodeErrors] = 8,
+        [BuildInfo] = 2,
+        [ExtensionsInfo] = 2,
+    };
+
+    public static readonly IReadOnlyList<string> PerInstanceMetrics =
+    [
+        Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
+        QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress,
+        PromptsCompleted, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+    ];
+
     private static readonly double[] RequestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] PromptBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
     private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];

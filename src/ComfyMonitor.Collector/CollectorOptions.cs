@@ -26,6 +26,12 @@ public sealed class CollectorOptions
     /// <summary>The most history entries read in one cycle when many prompts completed since the last.</summary>
     public int MaxHistoryBatch { get; set; } = 1024;
 
+    /// <summary>
+    /// The most instances one replica expects. It sizes each metric's series limit (OpenTelemetry keeps a
+    /// fixed number of series per metric and folds the rest into an overflow series).
+    /// </summary>
+    public int MaxInstances { get; set; } = 5000;
+
     /// <summary>Bodies larger than this fail with reason too_large.</summary>
     public long MaxResponseBytes { get; set; } = 32L * 1024 * 1024;
 }

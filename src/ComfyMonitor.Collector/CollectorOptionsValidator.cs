@@ -48,6 +48,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             problems.Add($"{s}:MaxHistoryBatch must be at least 1 (got {o.MaxHistoryBatch})");
         }
 
+        if (o.MaxInstances < 1)
+        {
+            problems.Add($"{s}:MaxInstances must be at least 1 (got {o.MaxInstances})");
+        }
+
         if (o.MaxResponseBytes < 1024)
         {
             problems.Add($"{s}:MaxResponseBytes must be at least 1024 (got {o.MaxResponseBytes})");

@@ -34,14 +34,32 @@ public static class CollectorExtensions
 
         // comfyui_scrape_duration_seconds already times every request per instance; the HttpClient's own
         // per-server series would double the cardinality for nothing.
-        services.AddOpenTelemetry().WithMetrics(m => m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null));
+        services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null);
+
+            // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
+            var maxInstances = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
+            foreach (var name in CollectorMetrics.PerInstanceMetrics)
+            {
+                var limit = (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * Math.Max(1, maxInstances)) + 100;
+                m.AddView(name, new MetricStreamConfiguration { CardinalityLimit = limit });
+            }
+        });
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
         services.AddQuartz(q =>
         {
             // A unique name per host, so that several collectors can share a process (tests, benchmarks).
-            q.ConfigureScheduler(s => s.InstanceName = $"collector-{Guid.NewGuid():N}");
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = $"collector-{Guid.NewGuid():N}";
+
+                // Thousands of triggers: take every due trigger in one batch instead of one at a time,
+                // or the scheduler thread itself becomes the bottleneck and cycles misfire.
+                s.MaxBatchSize = Math.Max(1, maxConcurrency);
+            });
             q.UseDefaultThreadPool(Math.Max(1, maxConcurrency));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);

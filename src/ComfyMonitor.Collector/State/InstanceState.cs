@@ -21,7 +21,8 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly Lock _lock = new();
     private readonly SeenPrompts _seen = new(20_000);
     private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
-    private readonly Dictionary<(string, string), long> _nodeErrors = [];
+    /// <summary>The overflow pair exists from the start at 0, so that every instance has the series.</summary>
+    private readonly Dictionary<(string, string), long> _nodeErrors = new() { [(OtherLabel, OtherLabel)] = 0 };
     private readonly Dictionary<string, DateTimeOffset> _pendingSince = new(StringComparer.Ordinal);
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
     private bool _historyPrimed;

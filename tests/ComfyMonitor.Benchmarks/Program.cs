@@ -1,0 +1,20 @@
+using System.Globalization;
+using ComfyMonitor.Benchmarks;
+
+// dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--json PATH]
+if (args.Length == 0 || args[0] != "scale")
+{
+    Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--json PATH]");
+    return 2;
+}
+
+string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+double Number(string name, double fallback) => Option(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+var run = new ScaleRun(
+    instances: (int)Number("--instances", 1000),
+    duration: TimeSpan.FromSeconds(Number("--duration", 60)),
+    interval: TimeSpan.FromSeconds(Number("--interval", 15)),
+    workload: Number("--workload", 1),
+    jsonPath: Option("--json"));
+return await run.RunAsync();

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ComfyMonitor.Benchmarks;
+
+/// <summary>
+/// `scale`: a simulated fleet and the collector as separate Release processes; after one interval of
+/// warm-up, measures over the duration what one instance-cycle costs the collector.
+/// </summary>
+internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, string? jsonPath)
+{
+    private const int BasePort = 40000;
+    private const int ControlPort = 39990;
+    private const int CollectorPort = 39464;
+
+    public async Task<int> RunAsync()
+    {
+        var root = RepositoryRoot();
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!)!;
+        var simulatorDll = Path.Combine(root, "src/ComfyMonitor.Simulator/bin", configuration, "net10.0/ComfyMonitor.Simulator.dll");
+        var collectorDll = Path.Combine(root, "src/ComfyMonitor.Collector/bin", configuration, "net10.0/ComfyMonitor.Collector.dll");
+        var work = Directory.CreateTempSubdirectory("comfymonitor-bench-").FullName;
+        var targets = Path.Combine(work, "targets.json");
+        await File.WriteAllTextAsync(targets, new JsonArray(new JsonObject
+        {
+            ["targets"] = new JsonArray(Enumerable.Range(0, instances).Select(i => (JsonNode)$"127.0.0.1:{BasePort + i}").ToArray()),
+        }).ToJsonString());
+
+        Console.WriteLine($"scale: {instances} instances, interval {interval.TotalSeconds:0.#} s, duration {duration.TotalSeconds:0} s, build {configuration}, {Environment.ProcessorCount} cores");
+        using var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)}", []);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await WaitAsync(http, $"http://127.0.0.1:{BasePort + instances - 1}/prompt", TimeSpan.FromSeconds(120));
+        using var collector = Start(collectorDll, $"--urls http://127.0.0.1:{CollectorPort}", new()
+        {
+            ["ComfyUI__Discovery__Files__0"] = targets,
+            ["Collector__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
+            ["Collector__Timeout"] = TimeSpan.FromSeconds(Math.Min(5, interval.TotalSeconds / 2)).ToString("c", CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        var metricsUrl = $"http://127.0.0.1:{CollectorPort}/metrics";
+        await WaitAsync(http, metricsUrl, TimeSpan.FromSeconds(60));
+
+        Console.WriteLine($"warming up for one interval ({interval.TotalSeconds:0.#} s) ...");
+        await Task.Delay(interval + TimeSpan.FromSeconds(2));
+        var before = await http.GetStringAsync(metricsUrl);
+        var cpu0 = ProcessStats.CpuSeconds(collector.Id);
+        var read0 = ProcessStats.ReadBytes(collector.Id);
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"measuring for {duration.TotalSeconds:0} s ...");
+        await Task.Delay(duration);
+        var after = await http.GetStringAsync(metricsUrl);
+        var cpu = ProcessStats.CpuSeconds(collector.Id) - cpu0;
+        var read = ProcessStats.ReadBytes(collector.Id) - read0;
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var rss = ProcessStats.RssBytes(collector.Id);
+
+        var cycles = Histogram.Parse(after, "comfyui_scrape_duration_seconds").Count - Histogram.Parse(before, "comfyui_scrape_duration_seconds").Count;
+        var instanceCycles = Sum(after, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"") - Sum(before, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"");
+        var lag = Histogram.Parse(after, "comfymonitor_scrape_lag_seconds").Minus(Histogram.Parse(before, "comfymonitor_scrape_lag_seconds"));
+        var up = Sum(after, "comfyui_up", "") ;
+
+        var renders = new List<double>();
+        var size = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            size = (await http.GetByteArrayAsync(metricsUrl)).Length;
+            renders.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        var result = new JsonObject
+        {
+            ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB",
+            ["instances"] = instances,
+            ["interval_seconds"] = interval.TotalSeconds,
+            ["duration_seconds"] = Math.Round(elapsed, 1),
+            ["instances_up"] = up,
+            ["instance_cycles"] = instanceCycles,
+            ["requests"] = cycles,
+            ["expected_instance_cycles"] = Math.Round(instances * elapsed / interval.TotalSeconds),
+            ["cpu_seconds_per_instance_cycle"] = instanceCycles > 0 ? cpu / instanceCycles : null,
+            ["collector_cpu_cores"] = cpu / elapsed,
+            ["lag_p50_seconds"] = lag.Quantile(0.5),
+            ["lag_p99_seconds"] = lag.Quantile(0.99),
+            ["bytes_per_instance_cycle"] = instanceCycles > 0 ? Math.Round(read / instanceCycles) : null,
+            ["rss_bytes"] = rss,
+            ["rss_bytes_per_instance"] = rss / instances,
+            ["metrics_render_seconds"] = renders.Order().ElementAt(renders.Count / 2),
+            ["metrics_size_bytes"] = size,
+        };
+
+        Print(result);
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine($"wrote {jsonPath}");
+        }
+
+        Stop(collector);
+        Stop(simulator);
+        Directory.Delete(work, recursive: true);
+        return 0;
+    }
+
+    private static void Print(JsonObject result)
+    {
+        var table = new StringBuilder();
+        foreach (var (key, value) in result)
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"  {key,-34} {Format(value)}");
+        }
+
+        Console.WriteLine(table);
+        var lagP99 = (double?)result["lag_p99_seconds"] ?? double.NaN;
+        var cores = (double)result["collector_cpu_cores"]!;
+        var rss = (long)result["rss_bytes"]!;
+        Console.WriteLine("targets (goals for 5,000 instances at 15 s on 2 cores):");
+        Console.WriteLine($"  p99 lag < 2 s                      {(lagP99 < 2 ? "pass" : "FAIL")} ({lagP99:0.###} s)");
+        Console.WriteLine($"  average collector CPU < 1 core     {(cores < 1 ? "pass" : "FAIL")} ({cores:0.###} cores)");
+        Console.WriteLine($"  RSS < 600 MB                       {(rss < 600_000_000 ? "pass" : "FAIL")} ({rss / 1e6:0} MB)");
+    }
+
+    private static string Format(JsonNode? value) => value switch
+    {
+        JsonValue v when v.TryGetValue<double>(out var d) => d.ToString(Math.Abs(d) < 0.01 && d != 0 ? "0.######" : "0.###", CultureInfo.InvariantCulture),
+        _ => value?.ToString() ?? "",
+    };
+
+    private static double Sum(string exposition, string name, string labelFilter) =>
+        exposition.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(labelFilter, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    private static Process Start(string dll, string arguments, Dictionary<string, string> environment)
+    {
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} is missing: run the benchmark with `dotnet run -c Release --project tests/ComfyMonitor.Benchmarks`");
+        }
+
+        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        foreach (var (k, v) in environment)
+        {
+            info.Environment[k] = v;
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrEmpty(e.Data))
+            {
+                Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
+
+    private static async Task WaitAsync(HttpClient http, string url, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{url} did not answer within {timeout}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Monitor.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Monitor.sln not found above the benchmark");
+    }
+}

@@ -1,0 +1,38 @@
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>A fleet larger than OpenTelemetry's default 2,000 series per metric keeps every instance's series.</summary>
+public sealed class FleetSizeTests
+{
+    [Fact]
+    public async Task SixHundredInstancesAllHaveTheirSeries()
+    {
+        const int count = 600;
+        await using var sim = await SimulatorHost.StartAsync(instances: count);
+        var dir = Directory.CreateTempSubdirectory("comfymonitor-fleet-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "targets.json");
+            await File.WriteAllTextAsync(file, "[{\"targets\": [" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"127.0.0.1:{sim.BasePort + i}\"")) + "]}]");
+            await using var collector = await CollectorHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["ComfyUI:Discovery:Files:0"] = file,
+                ["Collector:Interval"] = "00:00:02",
+                ["Collector:Timeout"] = "00:00:01",
+            });
+            var m = await collector.WaitForMetricsAsync(
+                m => m.Named("comfyui_scrape_duration_seconds_count").Count(s => s.Labels["endpoint"] == "history") == count
+                    && m.Named("comfyui_up").Count(s => s.Value == 1) == count,
+                TimeSpan.FromSeconds(30), "every instance's scrape durations");
+            Assert.Equal(count, m.Named("comfyui_up").Count(s => s.Value == 1));
+            Assert.Equal(count * 20, m.Named("comfyui_scrape_errors_total").Count());
+            Assert.Equal(count * 4, m.Named("comfyui_scrape_duration_seconds_count").Count());
+            Assert.DoesNotContain(m.Samples, s => s.Labels.ContainsKey("otel_metric_overflow"));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
