@@ -5,7 +5,6 @@ using ComfyMonitor.Collector.State;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using Quartz;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -49,21 +48,7 @@ public static class CollectorExtensions
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
-        services.AddQuartz(q =>
-        {
-            // A unique name per host, so that several collectors can share a process (tests, benchmarks).
-            q.ConfigureScheduler(s =>
-            {
-                s.InstanceName = $"collector-{Guid.NewGuid():N}";
-
-                // Thousands of triggers: take every due trigger in one batch instead of one at a time,
-                // or the scheduler thread itself becomes the bottleneck and cycles misfire.
-                s.MaxBatchSize = Math.Max(1, maxConcurrency);
-            });
-            q.UseDefaultThreadPool(Math.Max(1, maxConcurrency));
-        });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
-        services.AddHostedService<ScheduleReconciler>();
+        services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval);
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using ComfyMonitor.Collector.State;
+using ComfyMonitor.Discovery;
 using Quartz;
 
 namespace ComfyMonitor.Collector.Scraping;
@@ -7,8 +8,6 @@ namespace ComfyMonitor.Collector.Scraping;
 [DisallowConcurrentExecution]
 public sealed class ScrapeJob(FleetState fleet, CollectorMetrics metrics) : IJob
 {
-    public const string InstanceKey = "instance";
-
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         if (context.ScheduledFireTimeUtc is { } scheduled)
@@ -16,7 +15,7 @@ public sealed class ScrapeJob(FleetState fleet, CollectorMetrics metrics) : IJob
             metrics.RecordLag((context.FireTimeUtc - scheduled).TotalSeconds);
         }
 
-        if (fleet.TryGet(context.MergedJobDataMap.GetString(InstanceKey) ?? "", out var scraper))
+        if (fleet.TryGet(context.MergedJobDataMap.GetString(TargetScheduler<ScrapeJob>.InstanceKey) ?? "", out var scraper))
         {
             await scraper.ScrapeAsync(cancellationToken);
         }

@@ -1,0 +1,18 @@
+using ComfyMonitor.Collector.State;
+using ComfyMonitor.ComfyApi;
+using ComfyMonitor.Discovery;
+using Microsoft.Extensions.Options;
+
+namespace ComfyMonitor.Collector.Scraping;
+
+/// <summary>Creates a scraper with fresh state for each watched target, and drops it when the target goes.</summary>
+public sealed class CollectorTargets(
+    FleetState fleet, ComfyClientFactory clients, CollectorMetrics metrics, IOptions<CollectorOptions> options, TimeProvider time) : IWatchedTargets
+{
+    public IEnumerable<ComfyEndpoint> Watched => fleet.Scrapers.Select(s => s.Endpoint);
+
+    public void Watch(ComfyEndpoint target) =>
+        fleet.Set(new InstanceScraper(target, clients.Create(target), new InstanceState(target.Name, options.Value, time), metrics, options.Value));
+
+    public void Unwatch(string name) => fleet.Remove(name);
+}
