@@ -1,0 +1,30 @@
+using ComfyMonitor.ComfyApi;
+
+namespace ComfyMonitor.Probe.Canaries;
+
+/// <summary>The fixed set of reasons a canary run fails with (the <c>reason</c> label).</summary>
+public static class FailureReasons
+{
+    public const string None = "none";
+    public const string Connect = "connect";
+    public const string HttpStatus = "http_status";
+    public const string InvalidResponse = "invalid_response";
+    public const string UploadRejected = "upload_rejected";
+    public const string ValidationError = "validation_error";
+    public const string ExecutionError = "execution_error";
+    public const string Timeout = "timeout";
+    public const string OutputMissing = "output_missing";
+    public const string OutputMismatch = "output_mismatch";
+
+    public static readonly IReadOnlyList<string> All =
+        [Connect, HttpStatus, InvalidResponse, UploadRejected, ValidationError, ExecutionError, Timeout, OutputMissing, OutputMismatch];
+
+    /// <summary>The reason of a failed request.</summary>
+    public static string From(ComfyError error) => error.Reason switch
+    {
+        ComfyErrorReason.Connect => Connect,
+        ComfyErrorReason.Timeout => Timeout,
+        ComfyErrorReason.HttpStatus => HttpStatus,
+        _ => InvalidResponse,
+    };
+}

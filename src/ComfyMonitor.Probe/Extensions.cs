@@ -1,0 +1,75 @@
+using ComfyMonitor.Discovery;
+using ComfyMonitor.Probe;
+using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.Pages;
+using ComfyMonitor.Probe.Running;
+using ComfyMonitor.Probe.State;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class ProbeExtensions
+{
+    public const int DefaultPort = 9465;
+
+    /// <summary>Targets, canaries, the ComfyUI client, probe state, metrics and the Quartz scheduler of the probe.</summary>
+    public static WebApplicationBuilder AddProbe(this WebApplicationBuilder builder)
+    {
+        builder.UseDefaultPort(DefaultPort);
+        builder.AddComfyTargets(shardSection: $"{ProbeOptions.Section}:Shard");
+        var services = builder.Services;
+        services.AddOptions<ProbeOptions>().BindConfiguration(ProbeOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProbeOptions>, ProbeOptionsValidator>();
+
+        // A canary is a measurement: no retries and no circuit breaker, only the probe's own timeouts.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental
+        services.AddComfyApi().RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<ProbeOptions>>((client, probe) => client.Timeout = probe.Value.RequestTimeout);
+
+        services.AddSingleton<ProbeFleet>();
+        services.AddSingleton<ProbeMetrics>();
+        services.AddSingleton<CanaryRunner>();
+        services.AddSingleton<IEnumerable<Canary>>(sp => Canaries(sp.GetRequiredService<IOptions<ProbeOptions>>().Value));
+        var maxConcurrency = builder.Configuration.GetValue($"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
+        services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval);
+        return builder;
+    }
+
+    public static WebApplication MapProbe(this WebApplication app)
+    {
+        // Every setting is checked before anything starts, so that all problems are reported at once.
+        OptionsCheck.ThrowIfInvalid(app.Services, typeof(ComfyUIOptions), typeof(ShardOptions), typeof(ProbeOptions));
+        app.Services.GetRequiredService<ProbeMetrics>();
+        app.MapGet("/", (ProbeFleet fleet, IOptions<ProbeOptions> options, HttpContext context) =>
+        {
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'";
+            return Results.Content(RunsPage.Render(fleet, options.Value), "text/html; charset=utf-8");
+        });
+        app.MapGet("/api/runs", (ProbeFleet fleet) => Results.Json(RunsPage.Runs(fleet)));
+        return app;
+    }
+
+    /// <summary>The enabled built-in canaries, then the custom ones, in a fixed order.</summary>
+    public static List<Canary> Canaries(ProbeOptions options)
+    {
+        var canaries = new List<Canary>();
+        if (options.IsEnabled(RenderCanary.CanaryName))
+        {
+            canaries.Add(new RenderCanary());
+        }
+
+        if (options.IsEnabled(UploadCanary.CanaryName))
+        {
+            canaries.Add(new UploadCanary());
+        }
+
+        if (options.IsEnabled(MaskCanary.CanaryName))
+        {
+            canaries.Add(new MaskCanary());
+        }
+
+        canaries.AddRange(options.Custom.Where(c => c.Enabled).Select(c => new CustomCanary(c)));
+        return canaries;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+using ComfyMonitor.Probe.Running;
+using ComfyMonitor.Probe.State;
+
+namespace ComfyMonitor.Probe;
+
+/// <summary>The probe's instruments, named as DESIGN.md exposes them.</summary>
+public sealed class ProbeMetrics
+{
+    public const string MeterName = "ComfyMonitor.Probe";
+    public const string Success = "comfyui_canary_success";
+    public const string LastSuccess = "comfyui_canary_last_success_timestamp_seconds";
+    public const string Duration = "comfyui_canary_duration";
+    public const string Runs = "comfyui_canary_runs";
+    private const string InstanceLabel = "comfyui_instance";
+
+    private static readonly double[] Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+    private readonly Histogram<double> _duration;
+
+    public ProbeMetrics(IMeterFactory meterFactory, ProbeFleet fleet)
+    {
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge(Success, () => Each<int>(fleet, (i, c, s) => s.LastSuccess is { } ok ? [new Measurement<int>(ok ? 1 : 0, Tags(i, c))] : []),
+            description: "1 when the last run of the canary succeeded, else 0.");
+        meter.CreateObservableGauge(LastSuccess, () => Each<double>(fleet, (i, c, s) => s.LastSuccessAt is { } at ? [new Measurement<double>(at.ToUnixTimeMilliseconds() / 1000.0, Tags(i, c))] : []),
+            "s", "When the canary last succeeded, in Unix seconds.");
+        meter.CreateObservableCounter(Runs, () => Each(fleet, (i, c, s) => s.Runs().Select(r =>
+            new Measurement<long>(r.Value, [.. Tags(i, c), new("result", r.Key.Result), new("reason", r.Key.Reason)]))),
+            "{run}", "Canary runs by result (success, failure) and reason (none on success).");
+        _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+    }
+
+    public void Record(CanaryRun run)
+    {
+        foreach (var (phase, seconds) in run.Phases)
+        {
+            _duration.Record(seconds, [.. Tags(run.Instance, run.Canary), new("phase", phase)]);
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(string instance, string canary) =>
+        [new(InstanceLabel, instance), new("canary", canary)];
+
+    private static IEnumerable<Measurement<T>> Each<T>(ProbeFleet fleet, Func<string, string, CanaryStatus, IEnumerable<Measurement<T>>> select)
+        where T : struct =>
+        fleet.Instances.SelectMany(i => i.Canaries.OrderBy(c => c.Key, StringComparer.Ordinal).SelectMany(c => select(i.Endpoint.Name, c.Key, c.Value)));
+}

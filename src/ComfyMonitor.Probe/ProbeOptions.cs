@@ -1,0 +1,72 @@
+namespace ComfyMonitor.Probe;
+
+/// <summary>The <c>Probe</c> configuration section.</summary>
+public sealed class ProbeOptions
+{
+    public const string Section = "Probe";
+
+    /// <summary>Canary interval per instance: every enabled canary runs once per interval, one after another.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A canary run slower than this fails with reason timeout.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Per HTTP request (uploads, submit, /view, polling).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The built-in canaries, each switchable: Render, Upload, Mask.</summary>
+    public Dictionary<string, CanaryToggle> Canaries { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Canaries of a team's own workflows.</summary>
+    public List<CustomCanaryOptions> Custom { get; set; } = [];
+
+    /// <summary>Submit canaries at the front of the queue (queue_wait is reported either way).</summary>
+    public bool Front { get; set; } = true;
+
+    /// <summary>Delete the probe's own history entry after each run.</summary>
+    public bool DeleteHistory { get; set; } = true;
+
+    /// <summary>The subfolder of input/ and output/ the probe writes to.</summary>
+    public string Subfolder { get; set; } = "monitoring";
+
+    /// <summary>Recent runs kept per instance and canary for the page and /api/runs.</summary>
+    public int RecentRuns { get; set; } = 10;
+
+    /// <summary>Instances probed at once.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    public bool IsEnabled(string canary) => !Canaries.TryGetValue(canary, out var toggle) || toggle.Enabled;
+}
+
+/// <summary><c>Probe:Canaries:NAME:Enabled</c>.</summary>
+public sealed class CanaryToggle
+{
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary><c>Probe:Custom:N</c>: an API-format workflow file, the node whose output to check, and what to expect.</summary>
+public sealed class CustomCanaryOptions
+{
+    /// <summary>The canary label value.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Path of the API-format workflow (the "prompt" object, or a whole POST /prompt body).</summary>
+    public string? Workflow { get; set; }
+
+    /// <summary>Id of the node whose image output is fetched and checked.</summary>
+    public string? OutputNode { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Expected image width, if any.</summary>
+    public int? Width { get; set; }
+
+    /// <summary>Expected image height, if any.</summary>
+    public int? Height { get; set; }
+
+    /// <summary>Expected mean colour as #RRGGBB, if any.</summary>
+    public string? MeanColor { get; set; }
+
+    /// <summary>Allowed difference of each mean channel, 0..255.</summary>
+    public double Tolerance { get; set; } = 8;
+}

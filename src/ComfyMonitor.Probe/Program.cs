@@ -1,0 +1,26 @@
+using ComfyMonitor.Probe;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults(ProbeMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
+builder.AddProbe();
+
+var app = builder.Build();
+
+try
+{
+    app.MapDefaultEndpoints();
+    app.MapProbe();
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    Console.Error.WriteLine("ComfyMonitor probe: invalid configuration");
+    foreach (var failure in ex.Failures)
+    {
+        Console.Error.WriteLine($"  {failure}");
+    }
+
+    return 2;
+}

@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ComfyMonitor.ComfyApi;
+using ComfyMonitor.ComfyApi.Imaging;
+using ComfyMonitor.ComfyApi.Models;
+using ComfyMonitor.ComfyApi.WebSockets;
+using ComfyMonitor.Probe.Canaries;
+using Microsoft.Extensions.Options;
+
+namespace ComfyMonitor.Probe.Running;
+
+/// <summary>
+/// Runs one canary against one instance: prepare (uploads), submit with a probe-owned client id, follow the
+/// run on the WebSocket (polling /history/{id} when the socket fails), read the history entry, fetch and check
+/// the output. On timeout it removes its own pending prompt, and interrupts its own running prompt only where
+/// the server can interrupt by prompt id (v0.3.57+); it never touches anyone else's work.
+/// </summary>
+public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider time)
+{
+    private static readonly Version TargetedInterruptSince = new(0, 3, 57);
+
+    private readonly ProbeOptions options = settings.Value;
+
+    public async Task<CanaryRun> RunAsync(ComfyEndpoint endpoint, ComfyClient client, Canary canary, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var total = Stopwatch.GetTimestamp();
+        var phases = new PhaseTimer();
+        var notes = new List<string>();
+        string? promptId = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        var clientId = $"comfymonitor-probe-{Guid.NewGuid():N}";
+        ComfyWebSocket? socket = null;
+        try
+        {
+            try
+            {
+                socket = await ComfyWebSocket.ConnectAsync(endpoint, clientId, options.RequestTimeout, cancellationToken: timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !timeout.IsCancellationRequested)
+            {
+                notes.Add("WebSocket unavailable, followed the run by polling /history");
+            }
+
+            var events = socket is null ? null : Listen(socket, timeout.Token);
+            var plan = await canary.PrepareAsync(new CanaryContext(client, options, phases, Random.Shared), timeout.Token);
+
+            var submitMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var submitted = await phases.TimeAsync(Phase.Submit, () => client.SubmitPromptAsync(
+                new PromptRequest { Prompt = plan.Graph, ClientId = clientId, Front = options.Front ? true : null }, timeout.Token));
+            if (!submitted.IsSuccess)
+            {
+                throw new CanaryFailedException(FailureReasons.From(submitted.Error), $"POST /prompt: {submitted.Error}");
+            }
+
+            if (submitted.Value.Rejected is { } rejected)
+            {
+                throw new CanaryFailedException(FailureReasons.ValidationError, Describe(rejected));
+            }
+
+            promptId = submitted.Value.Accepted!.PromptId;
+            if (submitted.Value.Accepted.NodeErrors.TryGetValue(plan.OutputNode, out var partial))
+            {
+                throw new CanaryFailedException(FailureReasons.ValidationError, $"output node {plan.OutputNode} ({partial.ClassType}) failed validation: {partial.Errors.FirstOrDefault()?.Message}");
+            }
+
+            var localStartMs = await WaitAsync(client, events, promptId, notes, timeout.Token);
+            var entry = await ReadHistoryAsync(client, promptId, timeout.Token);
+
+            // Phases from the server's timestamps where it has them, else from what the probe saw.
+            if (entry.ExecutionStartMs is { } startMs)
+            {
+                var acceptedMs = entry.CreateTimeMs ?? submitMs;
+                phases.Set(Phase.QueueWait, (startMs - acceptedMs) / 1000.0);
+                if (entry.ExecutionEndMs is { } endMs)
+                {
+                    phases.Set(Phase.Execute, (endMs - startMs) / 1000.0);
+                }
+            }
+            else if (localStartMs is { } local)
+            {
+                phases.Set(Phase.QueueWait, (local - submitMs) / 1000.0);
+            }
+
+            switch (entry.Outcome)
+            {
+                case PromptOutcome.Error:
+                    throw new CanaryFailedException(FailureReasons.ExecutionError,
+                        $"{entry.Error?.NodeType} failed: {entry.Error?.ExceptionType}: {entry.Error?.ExceptionMessage?.Split('\n')[0].Trim()}", entry.Error?.NodeType, entry.Error?.ExceptionType);
+                case PromptOutcome.Interrupted:
+                    throw new CanaryFailedException(FailureReasons.ExecutionError, "the run was interrupted (not by the probe)", entry.Status?.Terminal?.NodeType, "interrupted");
+            }
+
+            var image = entry.Images().FirstOrDefault(i => i.NodeId == plan.OutputNode).Image
+                ?? throw new CanaryFailedException(FailureReasons.OutputMissing, $"node {plan.OutputNode} produced no image");
+            var bytes = await phases.TimeAsync(Phase.FetchOutput, () => client.ViewAsync(image, timeout.Token));
+            if (!bytes.IsSuccess)
+            {
+                throw new CanaryFailedException(bytes.Error.StatusCode == 404 ? FailureReasons.OutputMissing : FailureReasons.From(bytes.Error), $"GET /view: {bytes.Error}");
+            }
+
+            RgbaImage decoded;
+            try
+            {
+                decoded = Png.Decode(bytes.Value);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CanaryFailedException(FailureReasons.OutputMismatch, $"the output is not a readable PNG ({ex.Message})");
+            }
+
+            if (plan.Verify(decoded) is { } mismatch)
+            {
+                throw new CanaryFailedException(FailureReasons.OutputMismatch, mismatch);
+            }
+
+            return Finish(true, FailureReasons.None, notes.Count == 0 ? null : string.Join("; ", notes), null, null);
+        }
+        catch (CanaryFailedException failure)
+        {
+            return Finish(false, failure.Reason, Join(failure.Message, notes), failure.NodeType, failure.ExceptionType);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var cleanup = promptId is null ? "nothing was submitted" : await CleanUpTimedOutAsync(client, promptId);
+            return Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s; {cleanup}", notes), null, null);
+        }
+        finally
+        {
+            if (socket is not null)
+            {
+                await socket.DisposeAsync();
+            }
+
+            if (promptId is not null && options.DeleteHistory && !cancellationToken.IsCancellationRequested)
+            {
+                using var cleanupTimeout = new CancellationTokenSource(options.RequestTimeout);
+                await client.DeleteFromHistoryAsync([promptId], cleanupTimeout.Token);
+            }
+        }
+
+        CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType)
+        {
+            phases.Set(Phase.Total, Stopwatch.GetElapsedTime(total).TotalSeconds);
+            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds));
+        }
+    }
+
+    private static string Join(string message, List<string> notes) => notes.Count == 0 ? message : $"{message}; {string.Join("; ", notes)}";
+
+    private static string Describe(PromptErrorResponse rejected)
+    {
+        var first = rejected.NodeErrors.FirstOrDefault();
+        var node = first.Value is null ? "" : $" (node {first.Key} {first.Value.ClassType}: {first.Value.Errors.FirstOrDefault()?.Type} {first.Value.Errors.FirstOrDefault()?.Details})";
+        return $"rejected: {rejected.Error?.Type}: {rejected.Error?.Message}{node}";
+    }
+
+    /// <summary>Reads the socket in the background, so that no frame is missed while the probe submits.</summary>
+    private static ChannelReader<ComfyWsMessage> Listen(ComfyWebSocket socket, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<ComfyWsMessage>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in socket.ReadAllAsync(cancellationToken))
+                {
+                    await channel.Writer.WriteAsync(message, cancellationToken);
+                }
+
+                channel.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+        return channel.Reader;
+    }
+
+    /// <summary>Waits for the end of the run: on the socket, or by polling when there is none or it breaks. Returns when the socket saw execution_start.</summary>
+    private async Task<long?> WaitAsync(ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, CancellationToken cancellationToken)
+    {
+        long? startedMs = null;
+        if (events is not null)
+        {
+            try
+            {
+                await foreach (var message in events.ReadAllAsync(cancellationToken))
+                {
+                    switch (message)
+                    {
+                        case ExecutionWsMessage { Type: StatusMessage.ExecutionStart } start when start.Data.PromptId == promptId:
+                            startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+                            break;
+                        case ExecutionWsMessage terminal when terminal.IsTerminal && terminal.Data.PromptId == promptId:
+                        case ExecutingWsMessage { Node: null } done when done.PromptId == promptId:
+                            return startedMs;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The socket broke mid-run: fall back to polling.
+            }
+
+            notes.Add("the WebSocket closed during the run, finished by polling /history");
+        }
+
+        while (true)
+        {
+            var entry = await client.GetHistoryEntryAsync(promptId, cancellationToken);
+            if (entry.IsSuccess && entry.Value is not null)
+            {
+                return startedMs;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken);
+        }
+    }
+
+    private static async Task<HistoryEntry> ReadHistoryAsync(ComfyClient client, string promptId, CancellationToken cancellationToken)
+    {
+        // History is written before the final status and executing(null) frames, but allow for a slow server.
+        for (var attempt = 0; ; attempt++)
+        {
+            var entry = await client.GetHistoryEntryAsync(promptId, cancellationToken);
+            if (!entry.IsSuccess)
+            {
+                throw new CanaryFailedException(FailureReasons.From(entry.Error), $"GET /history/{{id}}: {entry.Error}");
+            }
+
+            if (entry.Value is not null)
+            {
+                return entry.Value;
+            }
+
+            if (attempt >= 20)
+            {
+                throw new CanaryFailedException(FailureReasons.OutputMissing, "the run ended but its history entry never appeared");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Removes the probe's own prompt after a timeout, without touching anybody else's work.</summary>
+    private async Task<string> CleanUpTimedOutAsync(ComfyClient client, string promptId)
+    {
+        using var cts = new CancellationTokenSource(options.RequestTimeout);
+        var queue = await client.GetQueueAsync(cts.Token);
+        if (!queue.IsSuccess)
+        {
+            return $"could not read the queue to clean up ({queue.Error.Label})";
+        }
+
+        if (queue.Value.Pending.Any(p => p.PromptId == promptId))
+        {
+            var deleted = await client.DeleteFromQueueAsync([promptId], cts.Token);
+            return deleted.IsSuccess ? "removed the probe's pending prompt from the queue" : $"could not remove the probe's pending prompt ({deleted.Error.Label})";
+        }
+
+        if (queue.Value.Running.Any(p => p.PromptId == promptId))
+        {
+            var stats = await client.GetSystemStatsAsync(cts.Token);
+            var version = stats.IsSuccess ? stats.Value.System?.ComfyUIVersion : null;
+            if (!SupportsTargetedInterrupt(version))
+            {
+                return $"the probe's prompt is still running; this server (version {version ?? "unknown"}) cannot interrupt by prompt id, so the probe did not interrupt anything";
+            }
+
+            var interrupted = await client.InterruptAsync(promptId, cts.Token);
+            return interrupted.IsSuccess ? "interrupted the probe's own running prompt" : $"could not interrupt the probe's prompt ({interrupted.Error.Label})";
+        }
+
+        return "the probe's prompt was no longer queued";
+    }
+
+    /// <summary>POST /interrupt honours prompt_id from v0.3.57; "v0.2.2-87-g..." and "unknown" cannot.</summary>
+    public static bool SupportsTargetedInterrupt(string? comfyVersion)
+    {
+        if (string.IsNullOrWhiteSpace(comfyVersion))
+        {
+            return false;
+        }
+
+        var plain = comfyVersion.TrimStart('v').Split('-', '+')[0];
+        return Version.TryParse(plain, out var version) && version >= TargetedInterruptSince;
+    }
+}

@@ -1,0 +1,33 @@
+using ComfyMonitor.Discovery;
+using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.State;
+using Quartz;
+
+namespace ComfyMonitor.Probe.Running;
+
+/// <summary>The Quartz job of one instance: its enabled canaries, one after another; never two runs at once.</summary>
+[DisallowConcurrentExecution]
+public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canaries, CanaryRunner runner, ProbeMetrics metrics, ILogger<ProbeJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        if (!fleet.TryGet(context.MergedJobDataMap.GetString(TargetScheduler<ProbeJob>.InstanceKey) ?? "", out var instance))
+        {
+            return;
+        }
+
+        foreach (var canary in canaries)
+        {
+            var run = await runner.RunAsync(instance.Endpoint, instance.Client, canary, cancellationToken);
+            instance.Status(canary.Name).Record(run);
+            metrics.Record(run);
+            if (!run.Success)
+            {
+                LogFailed(logger, canary.Name, instance.Endpoint.Name, run.Reason, run.Detail);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Canary {Canary} failed on {Instance}: {Reason} ({Detail})")]
+    private static partial void LogFailed(ILogger logger, string canary, string instance, string reason, string? detail);
+}

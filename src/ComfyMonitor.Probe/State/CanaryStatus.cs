@@ -1,0 +1,51 @@
+using ComfyMonitor.Probe.Running;
+
+namespace ComfyMonitor.Probe.State;
+
+/// <summary>One canary on one instance: its last result, last success, run counts and recent runs.</summary>
+public sealed class CanaryStatus(int recent)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Result, string Reason), long> _runs = [];
+    private readonly Queue<CanaryRun> _recent = new();
+
+    public bool? LastSuccess { get; private set; }
+
+    public DateTimeOffset? LastSuccessAt { get; private set; }
+
+    public void Record(CanaryRun run)
+    {
+        lock (_lock)
+        {
+            LastSuccess = run.Success;
+            if (run.Success)
+            {
+                LastSuccessAt = run.Started + TimeSpan.FromSeconds(run.Phases.GetValueOrDefault(Phase.Total));
+            }
+
+            var key = (run.Success ? "success" : "failure", run.Reason);
+            _runs[key] = _runs.GetValueOrDefault(key) + 1;
+            _recent.Enqueue(run);
+            while (_recent.Count > recent)
+            {
+                _recent.Dequeue();
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<(string Result, string Reason), long> Runs()
+    {
+        lock (_lock)
+        {
+            return new Dictionary<(string, string), long>(_runs);
+        }
+    }
+
+    public IReadOnlyList<CanaryRun> Recent()
+    {
+        lock (_lock)
+        {
+            return [.. _recent];
+        }
+    }
+}
