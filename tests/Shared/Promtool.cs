@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ComfyMonitor.Collector.Tests;
+namespace ComfyMonitor.Testing;
 
 /// <summary>Runs the real promtool (Debian package "prometheus", installed by ./test.sh).</summary>
 internal static class Promtool

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.Running;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Probe.Tests;
+
+/// <summary>The probe never disturbs users' work: on timeout it removes only its own prompt.</summary>
+public sealed class SafetyTests : IAsyncLifetime
+{
+    private RunnerFixture _f = null!;
+
+    public async ValueTask InitializeAsync() => _f = await RunnerFixture.StartAsync(timeout: TimeSpan.FromSeconds(2));
+
+    public async ValueTask DisposeAsync() => await _f.DisposeAsync();
+
+    [Fact]
+    public async Task OnTimeoutAUsersRunningPromptIsNeverInterruptedAndTheProbesPendingPromptIsRemoved()
+    {
+        await _f.Sim.SetScenarioAsync(0, "stuck");
+        using var http = _f.Sim.Http();
+        var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(7), ["client_id"] = "a-user" });
+        var userId = (string)user!["prompt_id"]!;
+
+        var run = await _f.RunAsync(new RenderCanary());
+        Assert.Equal("timeout", run.Reason);
+        Assert.Contains("removed the probe's pending prompt", run.Detail);
+
+        var (_, queue) = await http.GetJsonAsync("queue");
+        Assert.Equal(userId, (string?)queue!["queue_running"]![0]![1]);
+        Assert.Empty(queue["queue_pending"]!.AsArray());
+        Assert.Empty((await http.GetJsonAsync($"history/{userId}")).Body!.AsObject());
+        await _f.Sim.SetScenarioAsync(0, "healthy");
+        await http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(8)); // the user's prompt finishes normally
+        Assert.Equal("success", (string?)(await http.GetJsonAsync($"history/{userId}")).Body![userId]!["status"]!["status_str"]);
+    }
+
+    [Fact]
+    public async Task OnTimeoutTheProbesOwnRunningPromptIsInterruptedByItsId()
+    {
+        await _f.Sim.SetScenarioAsync(0, "stuck");
+        var run = await _f.RunAsync(new RenderCanary());
+        Assert.Equal("timeout", run.Reason);
+        Assert.Contains("interrupted the probe's own running prompt", run.Detail);
+        using var http = _f.Sim.Http();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the probe's prompt kept running");
+            await Task.Delay(50);
+        }
+
+        await _f.Sim.SetScenarioAsync(0, "healthy");
+    }
+
+    [Fact]
+    public async Task OnAServerWithoutTargetedInterruptTheProbeInterruptsNothing()
+    {
+        using var version = await _f.Sim.Control.PutAsync("instances/0/version/0.3.40", null);
+        await _f.Sim.SetScenarioAsync(0, "stuck");
+        var run = await _f.RunAsync(new RenderCanary());
+        Assert.Equal("timeout", run.Reason);
+        Assert.Contains("cannot interrupt by prompt id, so the probe did not interrupt anything", run.Detail);
+        using var http = _f.Sim.Http();
+        Assert.Single((await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray());
+        await _f.Sim.SetScenarioAsync(0, "healthy");
+        using var back = await _f.Sim.Control.PutAsync("instances/0/version/0.8.0", null);
+    }
+
+    [Theory]
+    [InlineData("0.8.0", true)]
+    [InlineData("0.3.57", true)]
+    [InlineData("0.3.56", false)]
+    [InlineData("v0.2.2-87-gd854ed0", false)]
+    [InlineData("unknown", false)]
+    [InlineData(null, false)]
+    public void TargetedInterruptIsKnownFromTheVersion(string? version, bool supported) =>
+        Assert.Equal(supported, CanaryRunner.SupportsTargetedInterrupt(version));
+}
