@@ -27,23 +27,29 @@ else
 var collector = builder.AddProject<Projects.ComfyMonitor_Collector>("collector", launchProfileName: null)
     .WithHttpEndpoint(port: 9464, name: "http", isProxied: false)
     .WithHttpHealthCheck("/health");
-for (var i = 0; i < targets.Count; i++)
+var probe = builder.AddProject<Projects.ComfyMonitor_Probe>("probe", launchProfileName: null)
+    .WithHttpEndpoint(port: 9465, name: "http", isProxied: false)
+    .WithHttpHealthCheck("/health");
+foreach (var service in new[] { collector, probe })
 {
-    collector.WithEnvironment($"ComfyUI__Instances__{i}__Url", targets[i].Url);
-    if (targets[i].Name is { } name)
+    for (var i = 0; i < targets.Count; i++)
     {
-        collector.WithEnvironment($"ComfyUI__Instances__{i}__Name", name);
+        service.WithEnvironment($"ComfyUI__Instances__{i}__Url", targets[i].Url);
+        if (targets[i].Name is { } name)
+        {
+            service.WithEnvironment($"ComfyUI__Instances__{i}__Name", name);
+        }
+
+        foreach (var header in realInstances.ElementAtOrDefault(i)?.GetSection("Headers").GetChildren() ?? [])
+        {
+            service.WithEnvironment($"ComfyUI__Instances__{i}__Headers__{header.Key}", header.Value);
+        }
     }
 
-    foreach (var header in realInstances.ElementAtOrDefault(i)?.GetSection("Headers").GetChildren() ?? [])
+    if (simulator is not null)
     {
-        collector.WithEnvironment($"ComfyUI__Instances__{i}__Headers__{header.Key}", header.Value);
+        service.WaitFor(simulator);
     }
-}
-
-if (simulator is not null)
-{
-    collector.WaitFor(simulator);
 }
 
 builder.Build().Run();

@@ -41,6 +41,17 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task TheProbeWatchesEverySimulatedInstanceOnPort9465()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        var probe = Assert.Single(builder.Resources.OfType<ProjectResource>(), r => r.Name == "probe");
+        var env = await EnvironmentAsync(probe);
+        Assert.Equal("http://127.0.0.1:8191", env["ComfyUI__Instances__3__Url"]);
+        Assert.Contains(probe.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "http" && e.Port == 9465 && !e.IsProxied);
+    }
+
+    [Fact]
     public async Task RealInstancesReplaceTheSimulator()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
