@@ -146,6 +146,17 @@ public sealed class ScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BrokenHistoryFailsOnlyTheHistoryRoutes()
+    {
+        await _sim.SetScenarioAsync(0, "broken-history");
+        Assert.Equal(500, (await _http.GetJsonAsync("history?max_items=1")).Status);
+        Assert.Equal(500, (await _http.GetJsonAsync("api/history/x")).Status);
+        Assert.Equal(200, (await _http.GetJsonAsync("system_stats")).Status);
+        Assert.Equal(200, (await _http.GetJsonAsync("queue")).Status);
+        await _sim.SetScenarioAsync(0, "healthy");
+    }
+
+    [Fact]
     public async Task RestartLosesQueueAndHistoryLikeARealServer()
     {
         await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(5));

@@ -33,7 +33,10 @@ public static class Scenarios
     /// <summary>Test mode: images written by SaveImage and PreviewImage have wrong pixels.</summary>
     public const string WrongPixels = "wrong-pixels";
 
-    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels];
+    /// <summary>/history answers 500 while every other route works: a server the collector can only partly read.</summary>
+    public const string BrokenHistory = "broken-history";
+
+    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels, BrokenHistory];
 
     public static bool IsKnown(string name) => All.Contains(name);
 }

@@ -46,6 +46,9 @@ internal sealed class ScenarioMiddleware(RequestDelegate next, SimulatedFleet fl
                 case Scenarios.Errors:
                     await ComfyHttp.ServerError().ExecuteAsync(context);
                     return;
+                case Scenarios.BrokenHistory when context.Request.Path.Value?.Contains("/history", StringComparison.Ordinal) == true:
+                    await ComfyHttp.ServerError().ExecuteAsync(context);
+                    return;
                 case Scenarios.Garbage:
                     context.Response.ContentType = "application/json; charset=utf-8";
                     await context.Response.Body.WriteAsync(Garbage, context.RequestAborted);
