@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+
+namespace ComfyMonitor.EndToEnd.Tests;
+
+/// <summary>The shipped dashboards pass the structural check, and the check catches what breaks a dashboard.</summary>
+public sealed class DashboardTests
+{
+    private static Dictionary<string, string> Shipped() => DashboardChecker.Load(Path.Combine(Repository.Dashboards, "grafana", "dashboards"));
+
+    [Fact]
+    public void TheShippedDashboardsPassTheStructuralCheck()
+    {
+        var dashboards = Shipped();
+        Assert.Equal(["canary.json", "fleet-overview.json", "instance.json"], dashboards.Keys.Order());
+        Assert.Empty(DashboardChecker.Check(dashboards));
+    }
+
+    public static TheoryData<string, string> Breakages() => new()
+    {
+        { "uid", "no stable uid" },
+        { "datasource", "does not use the datasource variable" },
+        { "expr", "has no expr" },
+        { "variable", "no multi-select comfyui_instance variable" },
+        { "json", "not valid JSON" },
+        { "duplicate-uid", "is also used by" },
+        { "unit", "has no unit" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Breakages))]
+    public void ABrokenCopyIsCaught(string breakage, string problem)
+    {
+        var dashboards = Shipped();
+        var text = dashboards["instance.json"];
+        var d = JsonNode.Parse(text)!.AsObject();
+        var panel = d["panels"]![0]!;
+        switch (breakage)
+        {
+            case "uid": d.Remove("uid"); break;
+            case "datasource": panel["datasource"] = new JsonObject { ["type"] = "prometheus", ["uid"] = "some-fixed-uid" }; break;
+            case "expr": panel["targets"]![0]!["expr"] = ""; break;
+            case "variable": d["templating"]!["list"]!.AsArray().RemoveAt(1); break;
+            case "duplicate-uid": d["uid"] = "comfyui-fleet"; break;
+            case "unit": panel["fieldConfig"]!["defaults"]!.AsObject().Remove("unit"); break;
+        }
+
+        dashboards["instance.json"] = breakage == "json" ? text[..^20] : d.ToJsonString();
+        Assert.Contains(DashboardChecker.Check(dashboards), p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheProvisioningPointsGrafanaAtTheDashboardsAndPrometheus()
+    {
+        var provisioning = Path.Combine(Repository.Dashboards, "grafana", "provisioning");
+        Assert.Contains("type: prometheus", File.ReadAllText(Path.Combine(provisioning, "datasources", "prometheus.yml")));
+        Assert.Contains("type: file", File.ReadAllText(Path.Combine(provisioning, "dashboards", "comfymonitor.yml")));
+    }
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.EndToEnd.Tests;
+
+/// <summary>
+/// The whole product on 127.0.0.1: the simulator (in-process), the collector and the probe (their built
+/// dlls, as separate processes), and real Prometheus and Alertmanager (Debian packages) running the shipped
+/// rules with time compressed: every for: becomes seconds, every range window 15 s, and the two thresholds
+/// that are durations (queue backlog 15 min, canary p95 60 s) become 3 s and 1 s.
+/// </summary>
+internal sealed partial class MonitoringStack : IAsyncDisposable
+{
+    private readonly List<ChildProcess> _processes = [];
+    private readonly string _work;
+
+    private MonitoringStack(SimulatorHost sim, string work)
+    {
+        Sim = sim;
+        _work = work;
+    }
+
+    public SimulatorHost Sim { get; }
+
+    public HttpClient Prometheus { get; private set; } = null!;
+
+    public HttpClient Alertmanager { get; private set; } = null!;
+
+    public HttpClient Collector { get; private set; } = null!;
+
+    public static async Task<MonitoringStack> StartAsync(int instances)
+    {
+        var sim = await SimulatorHost.StartAsync(instances, new Dictionary<string, string?> { ["Simulator:SlowDelay"] = "00:00:00.400" });
+        var stack = new MonitoringStack(sim, Directory.CreateTempSubdirectory("comfymonitor-e2e-").FullName);
+        try
+        {
+            await stack.StartServicesAsync(instances);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    public string Failures() => string.Join("\n---\n", _processes.Select(p => p.Tail(15)));
+
+    /// <summary>Every alert Alertmanager holds now, as (alertname, comfyui_instance or "").</summary>
+    public async Task<HashSet<(string Alert, string Instance)>> AlertsAsync()
+    {
+        var alerts = await Alertmanager.GetFromJsonAsync<JsonArray>("api/v2/alerts") ?? [];
+        return alerts.Select(a => ((string)a!["labels"]!["alertname"]!, (string?)a["labels"]!["comfyui_instance"] ?? "")).ToHashSet();
+    }
+
+    public async Task<JsonArray> QueryAsync(string expr)
+    {
+        var response = await Prometheus.GetFromJsonAsync<JsonObject>("api/v1/query?query=" + Uri.EscapeDataString(expr));
+        if ((string?)response!["status"] != "success")
+        {
+            throw new InvalidOperationException($"query failed: {response}");
+        }
+
+        return response["data"]!["result"]!.AsArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        await Sim.DisposeAsync();
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The shipped rules with time compressed for a test that runs in a minute instead of hours.</summary>
+    public static string Compress(string rules) =>
+        RangeWindow().Replace(
+            ForClause().Replace(rules, "for: 3s"), "[15s]")
+        .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
+        .Replace("comfyui_queue_oldest_pending_age_seconds > 900", "comfyui_queue_oldest_pending_age_seconds > 3", StringComparison.Ordinal)
+        .Replace("comfyui_canary:duration_seconds:p95_30m > 60", "comfyui_canary:duration_seconds:p95_30m > 1", StringComparison.Ordinal)
+        .Replace("* 900 >= 5", "* 15 >= 1", StringComparison.Ordinal);
+
+    private async Task StartServicesAsync(int instances)
+    {
+        var collectorPort = FreePorts.One();
+        var probePort = FreePorts.One();
+        var prometheusPort = FreePorts.One();
+        var alertmanagerPort = FreePorts.One();
+        var targets = Enumerable.Range(0, instances).SelectMany(i => new[]
+        {
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", Sim.Url(i).ToString()),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
+        }).ToDictionary();
+
+        _processes.Add(Service("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets)
+        {
+            ["Collector__Interval"] = "00:00:02",
+            ["Collector__Timeout"] = "00:00:01.500",
+            ["Collector__StallAfter"] = "00:00:03",
+            ["Collector__ExtensionsInterval"] = "00:00:02",
+        }));
+        _processes.Add(Service("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets)
+        {
+            ["Probe__Interval"] = "00:00:03",
+            ["Probe__Timeout"] = "00:00:08",
+            ["Probe__RequestTimeout"] = "00:00:02",
+        }));
+
+        var prometheus = Path.Combine(_work, "prometheus");
+        Directory.CreateDirectory(prometheus);
+        foreach (var file in new[] { "rules.yml", "alerts.yml" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(prometheus, file), Compress(await File.ReadAllTextAsync(Path.Combine(Repository.Dashboards, "prometheus", file))));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(prometheus, "prometheus.yml"), string.Create(CultureInfo.InvariantCulture, $$"""
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+              external_labels:
+                runbook_base: https://runbooks.example/comfymonitor
+            rule_files: [rules.yml, alerts.yml]
+            alerting:
+              alertmanagers:
+                - static_configs: [{targets: ["127.0.0.1:{{alertmanagerPort}}"]}]
+            scrape_configs:
+              - job_name: comfymonitor-collector
+                static_configs: [{targets: ["127.0.0.1:{{collectorPort}}"]}]
+              - job_name: comfymonitor-probe
+                static_configs: [{targets: ["127.0.0.1:{{probePort}}"]}]
+            """));
+        _processes.Add(ChildProcess.Start("prometheus",
+        [
+            $"--config.file={Path.Combine(prometheus, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(prometheus, "data")}",
+            $"--web.listen-address=127.0.0.1:{prometheusPort}", "--log.level=warn",
+        ], workingDirectory: prometheus));
+        _processes.Add(ChildProcess.Start("prometheus-alertmanager",
+        [
+            $"--config.file={Path.Combine(Repository.Dashboards, "alertmanager", "alertmanager.yml")}", $"--storage.path={Path.Combine(_work, "alertmanager")}",
+            $"--web.listen-address=127.0.0.1:{alertmanagerPort}", "--cluster.listen-address=", "--log.level=warn",
+        ]));
+
+        Prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}/") };
+        Alertmanager = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{alertmanagerPort}/") };
+        Collector = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{collectorPort}/") };
+        await WaitAsync(Prometheus, "-/ready");
+        await WaitAsync(Alertmanager, "-/ready");
+        await WaitAsync(Collector, "metrics");
+        await WaitAsync(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}/") }, "metrics");
+    }
+
+    private static ChildProcess Service(string project, int port, Dictionary<string, string> environment)
+    {
+        var dll = Repository.ServiceDll(project);
+        environment["Logging__LogLevel__Default"] = "Warning";
+        return ChildProcess.Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], environment, Path.GetDirectoryName(dll));
+    }
+
+    private async Task WaitAsync(HttpClient http, string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(path);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{http.BaseAddress}{path} never answered\n{Failures()}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    [GeneratedRegex(@"for: \d+[smhd]")]
+    private static partial Regex ForClause();
+
+    [GeneratedRegex(@"\[\d+[smhd]\]")]
+    private static partial Regex RangeWindow();
+}
