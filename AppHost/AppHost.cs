@@ -1,4 +1,5 @@
 using System.Globalization;
+using ComfyMonitor.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -50,6 +51,71 @@ foreach (var service in new[] { collector, probe })
     {
         service.WaitFor(simulator);
     }
+}
+
+// Prometheus, Alertmanager and Grafana: containers where a runtime answers, else executables, else left out.
+var dashboards = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "dashboards"));
+var runbookBase = builder.Configuration["Monitoring:RunbookBase"] ?? "https://github.com/YOUR-ORG/comfymonitor/blob/main";
+var mode = MonitoringStack.Choose(builder.Configuration["Monitoring:Mode"], MonitoringStack.ContainerRuntimeHealthy, MonitoringStack.OnPath);
+var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}", mode.ToString().ToLowerInvariant());
+var generated = Path.Combine(work, "prometheus");
+switch (mode)
+{
+    case MonitoringStack.Mode.Containers:
+    {
+        MonitoringStack.WritePrometheusConfig(dashboards, generated, "host.docker.internal:9464", "host.docker.internal:9465", $"alertmanager:{MonitoringStack.AlertmanagerPort}", runbookBase);
+        var alertmanager = builder.AddContainer("alertmanager", ContainerImages.Alertmanager, ContainerImages.AlertmanagerTag)
+            .WithImageRegistry(ContainerImages.Registry)
+            .WithBindMount(Path.Combine(dashboards, "alertmanager"), "/etc/alertmanager", isReadOnly: true)
+            .WithArgs("--config.file=/etc/alertmanager/alertmanager.yml")
+            .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, targetPort: 9093, name: "http");
+        var prometheus = builder.AddContainer("prometheus", ContainerImages.Prometheus, ContainerImages.PrometheusTag)
+            .WithImageRegistry(ContainerImages.Registry)
+            .WithBindMount(generated, "/etc/prometheus", isReadOnly: true)
+            .WithArgs("--config.file=/etc/prometheus/prometheus.yml", "--web.enable-lifecycle")
+            .WithContainerRuntimeArgs("--add-host=host.docker.internal:host-gateway")
+            .WithHttpEndpoint(port: MonitoringStack.PrometheusPort, targetPort: 9090, name: "http")
+            .WaitFor(alertmanager);
+        builder.AddContainer("grafana", ContainerImages.Grafana, ContainerImages.GrafanaTag)
+            .WithImageRegistry(ContainerImages.Registry)
+            .WithBindMount(Path.Combine(dashboards, "grafana", "provisioning"), "/etc/grafana/provisioning", isReadOnly: true)
+            .WithBindMount(Path.Combine(dashboards, "grafana", "dashboards"), "/var/lib/grafana/dashboards/comfymonitor", isReadOnly: true)
+            .WithEnvironment("PROMETHEUS_URL", $"http://prometheus:9090")
+            .WithEnvironment("GF_AUTH_ANONYMOUS_ENABLED", "true")
+            .WithEnvironment("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer")
+            .WithHttpEndpoint(port: MonitoringStack.GrafanaPort, targetPort: 3000, name: "http")
+            .WaitFor(prometheus);
+        break;
+    }
+
+    case MonitoringStack.Mode.Executables:
+    {
+        var config = MonitoringStack.WritePrometheusConfig(dashboards, generated, "127.0.0.1:9464", "127.0.0.1:9465", $"127.0.0.1:{MonitoringStack.AlertmanagerPort}", runbookBase);
+        var data = work;
+        if (MonitoringStack.OnPath("prometheus-alertmanager"))
+        {
+            builder.AddExecutable("alertmanager", "prometheus-alertmanager", data,
+                    $"--config.file={Path.Combine(dashboards, "alertmanager", "alertmanager.yml")}", $"--storage.path={Path.Combine(data, "alertmanager")}",
+                    $"--web.listen-address=127.0.0.1:{MonitoringStack.AlertmanagerPort}", "--cluster.listen-address=")
+                .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, name: "http", isProxied: false);
+        }
+        else
+        {
+            Console.WriteLine("ComfyMonitor: prometheus-alertmanager is not on PATH; Alertmanager is left out (apt-get install prometheus-alertmanager).");
+        }
+
+        builder.AddExecutable("prometheus", "prometheus", generated,
+                $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "prometheus-data")}",
+                $"--web.listen-address=127.0.0.1:{MonitoringStack.PrometheusPort}")
+            .WithHttpEndpoint(port: MonitoringStack.PrometheusPort, name: "http", isProxied: false)
+            .WithHttpHealthCheck("/-/ready");
+        Console.WriteLine("ComfyMonitor: no container runtime; Prometheus and Alertmanager run as executables, Grafana is left out.");
+        break;
+    }
+
+    default:
+        Console.WriteLine("ComfyMonitor: no container runtime and no prometheus executable: Prometheus, Alertmanager and Grafana are left out; metrics are in the Aspire dashboard (OTLP).");
+        break;
 }
 
 builder.Build().Run();

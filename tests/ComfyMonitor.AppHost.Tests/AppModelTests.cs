@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using ComfyMonitor.AppHost;
 
 namespace ComfyMonitor.AppHost.Tests;
 
@@ -63,6 +64,62 @@ public sealed class AppModelTests
         Assert.Equal("http://gpu-01:8188", env["ComfyUI__Instances__0__Url"]);
         Assert.Equal("gpu-01", env["ComfyUI__Instances__0__Name"]);
         Assert.Equal("Bearer x", env["ComfyUI__Instances__0__Headers__Authorization"]);
+    }
+
+    [Theory]
+    [InlineData(null, true, true, "Containers")]
+    [InlineData(null, false, true, "Executables")]
+    [InlineData(null, false, false, "None")]
+    [InlineData("auto", false, true, "Executables")]
+    [InlineData("executables", true, true, "Executables")]
+    [InlineData("containers", false, false, "Containers")]
+    [InlineData("none", true, true, "None")]
+    public void MonitoringFallsBackFromContainersToExecutablesToNothing(string? configured, bool runtime, bool prometheusOnPath, string expected) =>
+        Assert.Equal(expected, MonitoringStack.Choose(configured, () => runtime, _ => prometheusOnPath).ToString());
+
+    [Fact]
+    public async Task WithoutAContainerRuntimePrometheusAndAlertmanagerRunAsExecutables()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--Monitoring:Mode=executables", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        var prometheus = Assert.Single(builder.Resources.OfType<ExecutableResource>(), r => r.Name == "prometheus");
+        Assert.Equal("prometheus", prometheus.Command);
+        var args = await ArgumentsAsync(prometheus);
+        Assert.Contains($"--web.listen-address=127.0.0.1:{MonitoringStack.PrometheusPort}", args);
+        var config = args.Single(a => a.StartsWith("--config.file=", StringComparison.Ordinal))["--config.file=".Length..];
+        var text = await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken);
+        Assert.Contains("127.0.0.1:9464", text);
+        Assert.Contains("127.0.0.1:9465", text);
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(config)!, "alerts.yml")));
+        Assert.DoesNotContain(builder.Resources, r => r is ContainerResource);
+        if (MonitoringStack.OnPath("prometheus-alertmanager"))
+        {
+            Assert.Single(builder.Resources.OfType<ExecutableResource>(), r => r.Name == "alertmanager");
+        }
+    }
+
+    [Fact]
+    public async Task WithAContainerRuntimeTheStackRunsFromThePinnedImages()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--Monitoring:Mode=containers", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        var images = builder.Resources.OfType<ContainerResource>()
+            .ToDictionary(r => r.Name, r => r.Annotations.OfType<ContainerImageAnnotation>().Single());
+        Assert.Equal((ContainerImages.Prometheus, ContainerImages.PrometheusTag), (images["prometheus"].Image, images["prometheus"].Tag));
+        Assert.Equal((ContainerImages.Alertmanager, ContainerImages.AlertmanagerTag), (images["alertmanager"].Image, images["alertmanager"].Tag));
+        Assert.Equal((ContainerImages.Grafana, ContainerImages.GrafanaTag), (images["grafana"].Image, images["grafana"].Tag));
+        var grafanaMounts = builder.Resources.Single(r => r.Name == "grafana").Annotations.OfType<ContainerMountAnnotation>().Select(m => m.Target).ToList();
+        Assert.Contains("/etc/grafana/provisioning", grafanaMounts);
+        Assert.Contains("/var/lib/grafana/dashboards/comfymonitor", grafanaMounts);
+        Assert.DoesNotContain(builder.Resources, r => r is ExecutableResource && r.Name == "prometheus");
+    }
+
+    [Fact]
+    public async Task WithNothingAvailableOnlyTheServicesRun()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--Monitoring:Mode=none", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        Assert.Equal(["collector", "probe", "simulator"], builder.Resources.Where(r => r is ProjectResource or ExecutableResource or ContainerResource && !r.Name.EndsWith("-rebuilder", StringComparison.Ordinal)).Select(r => r.Name).Order());
     }
 
     private static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)

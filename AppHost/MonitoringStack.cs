@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace ComfyMonitor.AppHost;
+
+/// <summary>
+/// How Prometheus, Alertmanager and Grafana join the app: as containers where a container runtime answers,
+/// otherwise Prometheus and Alertmanager as the executables on PATH (Debian's prometheus and
+/// prometheus-alertmanager), otherwise left out. <c>Monitoring:Mode</c> = auto (default), containers,
+/// executables or none forces a choice.
+/// </summary>
+public static class MonitoringStack
+{
+    public const int PrometheusPort = 9090;
+    public const int AlertmanagerPort = 9093;
+    public const int GrafanaPort = 3000;
+
+    public enum Mode
+    {
+        Containers,
+        Executables,
+        None,
+    }
+
+    public static Mode Choose(string? configured, Func<bool> containerRuntimeHealthy, Func<string, bool> onPath) => configured?.ToLowerInvariant() switch
+    {
+        "containers" => Mode.Containers,
+        "executables" => Mode.Executables,
+        "none" => Mode.None,
+        _ when containerRuntimeHealthy() => Mode.Containers,
+        _ when onPath("prometheus") => Mode.Executables,
+        _ => Mode.None,
+    };
+
+    /// <summary>True when `docker info` (or podman's) answers within a few seconds.</summary>
+    public static bool ContainerRuntimeHealthy()
+    {
+        foreach (var runtime in new[] { "docker", "podman" })
+        {
+            if (!OnPath(runtime))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var process = Process.Start(new ProcessStartInfo(runtime, "info") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                if (process.WaitForExit(TimeSpan.FromSeconds(5)) && process.ExitCode == 0)
+                {
+                    return true;
+                }
+
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+
+        return false;
+    }
+
+    public static bool OnPath(string executable) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, executable)));
+
+    /// <summary>
+    /// Writes Prometheus' configuration for this app into <paramref name="folder"/>: the shipped rules, and a
+    /// prometheus.yml whose scrape jobs point at the collector and the probe and whose Alertmanager is ours.
+    /// </summary>
+    public static string WritePrometheusConfig(string dashboards, string folder, string collector, string probe, string alertmanager, string runbookBase)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var file in new[] { "rules.yml", "alerts.yml" })
+        {
+            File.Copy(Path.Combine(dashboards, "prometheus", file), Path.Combine(folder, file), overwrite: true);
+        }
+
+        var config = Path.Combine(folder, "prometheus.yml");
+        File.WriteAllText(config, $$"""
+            # Written by the ComfyMonitor AppHost from dashboards/prometheus; edit those files, not this one.
+            global:
+              scrape_interval: 15s
+              evaluation_interval: 15s
+              external_labels:
+                runbook_base: {{runbookBase}}
+            rule_files: [rules.yml, alerts.yml]
+            alerting:
+              alertmanagers:
+                - static_configs: [{targets: ["{{alertmanager}}"]}]
+            scrape_configs:
+              - job_name: comfymonitor-collector
+                static_configs: [{targets: ["{{collector}}"]}]
+              - job_name: comfymonitor-probe
+                static_configs: [{targets: ["{{probe}}"]}]
+            """);
+        return config;
+    }
+}
