@@ -59,11 +59,14 @@ public static class ServiceDefaultsExtensions
                 metrics.AddView("dotnet.assembly.count", new MetricStreamConfiguration { Name = "dotnet.assemblies" })
                     .AddView("dotnet.process.cpu.count", new MetricStreamConfiguration { Name = "dotnet.process.cpus" })
                     .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers" });
+                // Prometheus' text format carries no exemplars: do not keep reservoirs for them per series.
+                metrics.SetExemplarFilter(ExemplarFilterType.AlwaysOff);
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddMeter(meterNames)
-                    .AddPrometheusExporter();
+                    // No otel_scope_name label on every series: a fleet's exposition is large enough without it.
+                    .AddPrometheusExporter(o => o.ScopeInfoEnabled = false);
             })
             .WithTracing(tracing =>
             {

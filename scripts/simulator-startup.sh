@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
-base=${2:-30000}
+base=${2:-25000}
 control=$((base - 1))
 last=$((base + n - 1))
 dotnet build -c Release src/ComfyMonitor.Simulator -nologo -v quiet >/dev/null

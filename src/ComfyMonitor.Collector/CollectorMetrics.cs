@@ -36,6 +36,7 @@ public sealed class CollectorMetrics
     public const string ExtensionsInfo = "comfyui_extensions_info";
     public const string ScrapeLag = "comfymonitor_scrape_lag";
     public const string Instances = "comfymonitor_instances";
+    public const string ResponseBytes = "comfymonitor_response_bytes";
 
     public const string InstanceLabel = "comfyui_instance";
 
@@ -61,7 +62,8 @@ public sealed class CollectorMetrics
         PromptsCompleted, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
     ];
 
-    private static readonly double[] RequestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    // Eight buckets: scrape durations exist per instance and endpoint, so every bucket costs a series each.
+    private static readonly double[] RequestBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
     private static readonly double[] PromptBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
     private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
@@ -73,7 +75,7 @@ public sealed class CollectorMetrics
     private IReadOnlyList<InstanceSnapshot> _cached = [];
     private long _cachedAt;
 
-    public CollectorMetrics(IMeterFactory meterFactory, FleetState fleet)
+    public CollectorMetrics(IMeterFactory meterFactory, FleetState fleet, ComfyMonitor.ComfyApi.TransferStatistics? transfer = null)
     {
         _fleet = fleet;
         var meter = meterFactory.Create(MeterName);
@@ -108,6 +110,10 @@ public sealed class CollectorMetrics
         meter.CreateObservableGauge(ExtensionsInfo, () => Each(s => s.ExtensionFingerprint is not null, s => 1, s => new Tags { { "fingerprint", s.ExtensionFingerprint } }),
             description: "Fingerprint of the sorted extension list; several values across the fleet mean drift. Always 1.");
         meter.CreateObservableGauge(Instances, () => _fleet.Count, "{instance}", "Instances this replica scrapes (after sharding).");
+        if (transfer is not null)
+        {
+            meter.CreateObservableCounter(ResponseBytes, () => transfer.ResponseBytes, "By", "Bytes of response bodies read from ComfyUI servers.");
+        }
 
         meter.CreateObservableCounter(ScrapeErrors, () => Counts(s => s.ScrapeErrors, (k, t) => { t.Add("endpoint", k.Endpoint); t.Add("reason", k.Reason); }), "{error}",
             "Failed requests to an instance by endpoint and reason (timeout, connect, http_status, invalid_response, too_large).");

@@ -13,7 +13,19 @@ public static class ComfyApiServiceCollectionExtensions
     {
         services.AddOptions<ComfyClientOptions>().BindConfiguration(configSectionPath);
         services.AddSingleton<ComfyClientFactory>();
+        services.AddSingleton<TransferStatistics>();
         return services.AddHttpClient(ComfyClientFactory.HttpClientName)
-            .AddHttpMessageHandler(sp => new ResponseSizeLimitHandler(sp.GetRequiredService<IOptions<ComfyClientOptions>>().Value.MaxResponseBytes));
+            .AddHttpMessageHandler(sp => new ResponseSizeLimitHandler(
+                sp.GetRequiredService<IOptions<ComfyClientOptions>>().Value.MaxResponseBytes, sp.GetRequiredService<TransferStatistics>()))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // One connection per server, kept alive across cycles: a fleet of thousands neither opens new
+                // connections every cycle nor holds several sockets per server (file descriptors run out).
+                MaxConnectionsPerServer = 1,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+                AutomaticDecompression = System.Net.DecompressionMethods.GZip,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
     }
 }

@@ -6,7 +6,7 @@ namespace ComfyMonitor.ComfyApi;
 /// Caps every response body: a Content-Length over the cap fails at once, and a body without one
 /// fails as soon as the reader passes the cap, so memory stays bounded whatever the server sends.
 /// </summary>
-public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
+public sealed class ResponseSizeLimitHandler(long maxBytes, TransferStatistics? statistics = null) : DelegatingHandler
 {
     public long MaxBytes { get; } = maxBytes;
 
@@ -19,7 +19,7 @@ public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
             throw new ComfyResponseTooLargeException(MaxBytes);
         }
 
-        response.Content = new LimitedContent(response.Content, MaxBytes);
+        response.Content = new LimitedContent(response.Content, MaxBytes, statistics);
         return response;
     }
 
@@ -27,11 +27,13 @@ public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
     {
         private readonly HttpContent _inner;
         private readonly long _max;
+        private readonly TransferStatistics? _statistics;
 
-        public LimitedContent(HttpContent inner, long max)
+        public LimitedContent(HttpContent inner, long max, TransferStatistics? statistics)
         {
             _inner = inner;
             _max = max;
+            _statistics = statistics;
             foreach (var header in inner.Headers)
             {
                 Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -39,7 +41,7 @@ public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
         }
 
         protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new LimitedStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _max);
+            new LimitedStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _max, _statistics);
 
         protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 
@@ -69,7 +71,7 @@ public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
         }
     }
 
-    private sealed class LimitedStream(Stream inner, long max) : Stream
+    private sealed class LimitedStream(Stream inner, long max, TransferStatistics? statistics) : Stream
     {
         private long _read;
 
@@ -118,6 +120,7 @@ public sealed class ResponseSizeLimitHandler(long maxBytes) : DelegatingHandler
         private int Count(int n)
         {
             _read += n;
+            statistics?.AddResponseBytes(n);
             if (_read > max)
             {
                 throw new ComfyResponseTooLargeException(max);

@@ -22,6 +22,7 @@ public static class SimulatorExtensions
         ["--slow-delay"] = "Simulator:SlowDelay",
         ["--history-cap"] = "Simulator:HistoryCap",
         ["--data-dir"] = "Simulator:DataDir",
+        ["--history-fill"] = "Simulator:HistoryFill",
     };
 
     /// <summary>The fleet, its workers, its Kestrel endpoints (one per instance plus the control port) and the workload.</summary>

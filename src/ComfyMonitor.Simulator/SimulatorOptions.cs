@@ -33,6 +33,9 @@ public sealed class SimulatorOptions
     /// <summary>Where uploads and outputs go; a fresh temporary folder when empty.</summary>
     public string? DataDir { get; set; }
 
+    /// <summary>History entries each instance starts with (text-to-image prompts of the background workload's shape).</summary>
+    public int HistoryFill { get; set; }
+
     /// <summary>Maximum request body (the server's --max-upload-size); larger bodies get 413.</summary>
     public long MaxUploadBytes { get; set; } = 100 * 1024 * 1024;
 }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using ComfyMonitor.Benchmarks;
 
-// dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--json PATH]
+// dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]
 if (args.Length == 0 || args[0] != "scale")
 {
-    Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--json PATH]");
+    Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]");
     return 2;
 }
 
@@ -16,5 +16,6 @@ var run = new ScaleRun(
     duration: TimeSpan.FromSeconds(Number("--duration", 60)),
     interval: TimeSpan.FromSeconds(Number("--interval", 15)),
     workload: Number("--workload", 1),
+    history: (int)Number("--history", 0),
     jsonPath: Option("--json"));
 return await run.RunAsync();

@@ -10,11 +10,14 @@ namespace ComfyMonitor.Benchmarks;
 /// `scale`: a simulated fleet and the collector as separate Release processes; after one interval of
 /// warm-up, measures over the duration what one instance-cycle costs the collector.
 /// </summary>
-internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, string? jsonPath)
+internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, int history, string? jsonPath)
 {
-    private const int BasePort = 40000;
-    private const int ControlPort = 39990;
-    private const int CollectorPort = 39464;
+    private const int BlackboxPort = 24115;
+
+    // Below the Linux ephemeral port range (32768-60999), so that no outgoing connection holds one of them.
+    private const int BasePort = 25000;
+    private const int ControlPort = 24990;
+    private const int CollectorPort = 24464;
 
     public async Task<int> RunAsync()
     {
@@ -30,7 +33,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }).ToJsonString());
 
         Console.WriteLine($"scale: {instances} instances, interval {interval.TotalSeconds:0.#} s, duration {duration.TotalSeconds:0} s, build {configuration}, {Environment.ProcessorCount} cores");
-        using var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)}", []);
+        using var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)} --history-fill {history}", []);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         await WaitAsync(http, $"http://127.0.0.1:{BasePort + instances - 1}/prompt", TimeSpan.FromSeconds(120));
         using var collector = Start(collectorDll, $"--urls http://127.0.0.1:{CollectorPort}", new()
@@ -39,6 +42,8 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["Collector__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
             ["Collector__Timeout"] = TimeSpan.FromSeconds(Math.Min(5, interval.TotalSeconds / 2)).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
+            // The deployment setting the README recommends for large fleets: a smaller gen0 budget.
+            ["DOTNET_GCgen0size"] = "0x800000",
         });
         var metricsUrl = $"http://127.0.0.1:{CollectorPort}/metrics";
         await WaitAsync(http, metricsUrl, TimeSpan.FromSeconds(60));
@@ -47,20 +52,20 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         await Task.Delay(interval + TimeSpan.FromSeconds(2));
         var before = await http.GetStringAsync(metricsUrl);
         var cpu0 = ProcessStats.CpuSeconds(collector.Id);
-        var read0 = ProcessStats.ReadBytes(collector.Id);
+        var read0 = Sum(before, "comfymonitor_response_bytes_total", "");
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"measuring for {duration.TotalSeconds:0} s ...");
         await Task.Delay(duration);
         var after = await http.GetStringAsync(metricsUrl);
         var cpu = ProcessStats.CpuSeconds(collector.Id) - cpu0;
-        var read = ProcessStats.ReadBytes(collector.Id) - read0;
         var elapsed = clock.Elapsed.TotalSeconds;
         var rss = ProcessStats.RssBytes(collector.Id);
 
         var cycles = Histogram.Parse(after, "comfyui_scrape_duration_seconds").Count - Histogram.Parse(before, "comfyui_scrape_duration_seconds").Count;
         var instanceCycles = Sum(after, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"") - Sum(before, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"");
         var lag = Histogram.Parse(after, "comfymonitor_scrape_lag_seconds").Minus(Histogram.Parse(before, "comfymonitor_scrape_lag_seconds"));
-        var up = Sum(after, "comfyui_up", "") ;
+        var up = Sum(after, "comfyui_up", "");
+        var read = Sum(after, "comfymonitor_response_bytes_total", "") - read0;
 
         var renders = new List<double>();
         var size = 0;
@@ -70,6 +75,11 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             size = (await http.GetByteArrayAsync(metricsUrl)).Length;
             renders.Add(watch.Elapsed.TotalSeconds);
         }
+
+        Stop(collector);
+        var (blackboxCpuPerProbe, blackboxProbes) = await BlackboxAsync(http, Math.Min(duration.TotalSeconds, 30));
+        var wrk = Wrk($"http://127.0.0.1:{BasePort}/system_stats");
+        var cpuPerCycle = instanceCycles > 0 ? cpu / instanceCycles : double.NaN;
 
         var result = new JsonObject
         {
@@ -82,7 +92,8 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["instance_cycles"] = instanceCycles,
             ["requests"] = cycles,
             ["expected_instance_cycles"] = Math.Round(instances * elapsed / interval.TotalSeconds),
-            ["cpu_seconds_per_instance_cycle"] = instanceCycles > 0 ? cpu / instanceCycles : null,
+            ["cpu_seconds_per_instance_cycle"] = instanceCycles > 0 ? cpuPerCycle : null,
+            ["requests_per_cpu_second"] = cpu > 0 ? Math.Round(cycles / cpu) : null,
             ["collector_cpu_cores"] = cpu / elapsed,
             ["lag_p50_seconds"] = lag.Quantile(0.5),
             ["lag_p99_seconds"] = lag.Quantile(0.99),
@@ -91,6 +102,11 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["rss_bytes_per_instance"] = rss / instances,
             ["metrics_render_seconds"] = renders.Order().ElementAt(renders.Count / 2),
             ["metrics_size_bytes"] = size,
+            ["history_entries_per_instance"] = history,
+            ["blackbox_probes"] = blackboxProbes,
+            ["blackbox_cpu_seconds_per_probe"] = blackboxCpuPerProbe,
+            ["blackbox_cpu_ratio"] = double.IsNaN(blackboxCpuPerProbe) ? null : Math.Round(cpuPerCycle / blackboxCpuPerProbe, 3),
+            ["wrk_requests_per_second_one_instance"] = wrk,
         };
 
         Print(result);
@@ -100,7 +116,6 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             Console.WriteLine($"wrote {jsonPath}");
         }
 
-        Stop(collector);
         Stop(simulator);
         Directory.Delete(work, recursive: true);
         return 0;
@@ -122,6 +137,13 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         Console.WriteLine($"  p99 lag < 2 s                      {(lagP99 < 2 ? "pass" : "FAIL")} ({lagP99:0.###} s)");
         Console.WriteLine($"  average collector CPU < 1 core     {(cores < 1 ? "pass" : "FAIL")} ({cores:0.###} cores)");
         Console.WriteLine($"  RSS < 600 MB                       {(rss < 600_000_000 ? "pass" : "FAIL")} ({rss / 1e6:0} MB)");
+        var ratio = (double?)result["blackbox_cpu_ratio"];
+        Console.WriteLine($"  CPU/instance-cycle <= 1.0 x blackbox CPU/probe {(ratio <= 1.0 ? "pass" : ratio is null ? "n/a (no blackbox exporter)" : "FAIL")} ({ratio:0.###})");
+        var bytes = (double?)result["bytes_per_instance_cycle"];
+        Console.WriteLine($"  bytes/instance-cycle <= 16 KB      {(bytes <= 16 * 1024 ? "pass" : "FAIL")} ({bytes:0} B, history of {result["history_entries_per_instance"]} entries)");
+        var render = (double)result["metrics_render_seconds"]!;
+        var judged = (int)result["instances"]! <= 1000;
+        Console.WriteLine($"  /metrics render < 150 ms (1,000)   {(!judged ? "n/a" : render < 0.15 ? "pass" : "FAIL")} ({render * 1000:0} ms for {result["instances"]} instances)");
     }
 
     private static string Format(JsonNode? value) => value switch
@@ -129,6 +151,90 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         JsonValue v when v.TryGetValue<double>(out var d) => d.ToString(Math.Abs(d) < 0.01 && d != 0 ? "0.######" : "0.###", CultureInfo.InvariantCulture),
         _ => value?.ToString() ?? "",
     };
+
+    /// <summary>
+    /// The reference: prometheus-blackbox-exporter probing /system_stats of the same instances at the same rate
+    /// (one probe per instance per interval), driven as Prometheus would drive it. CPU seconds per probe.
+    /// </summary>
+    private async Task<(double CpuPerProbe, long Probes)> BlackboxAsync(HttpClient http, double seconds)
+    {
+        if (!OnPath("prometheus-blackbox-exporter"))
+        {
+            Console.WriteLine("prometheus-blackbox-exporter is not installed (apt-get install prometheus-blackbox-exporter): no reference figure");
+            return (double.NaN, 0);
+        }
+
+        var config = Path.Combine(Path.GetTempPath(), $"comfymonitor-blackbox-{Environment.ProcessId}.yml");
+        await File.WriteAllTextAsync(config, "modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n    http:\n      preferred_ip_protocol: ip4\n");
+        using var blackbox = StartExecutable("prometheus-blackbox-exporter", $"--config.file={config} --web.listen-address=127.0.0.1:{BlackboxPort}");
+        await WaitAsync(http, $"http://127.0.0.1:{BlackboxPort}/metrics", TimeSpan.FromSeconds(30));
+        Console.WriteLine($"reference: blackbox_exporter probing {instances} instances every {interval.TotalSeconds:0.#} s for {seconds:0} s ...");
+        var cpu0 = ProcessStats.CpuSeconds(blackbox.Id);
+        long probes = 0;
+        var clock = Stopwatch.StartNew();
+        using var gate = new SemaphoreSlim(64);
+        var tasks = new List<Task>();
+        var perSecond = instances / interval.TotalSeconds;
+        var next = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            var due = (int)(clock.Elapsed.TotalSeconds * perSecond);
+            for (; next < due; next++)
+            {
+                var port = BasePort + (next % instances);
+                await gate.WaitAsync();
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        using var response = await http.GetAsync($"http://127.0.0.1:{BlackboxPort}/probe?module=http_2xx&target=http://127.0.0.1:{port}/system_stats");
+                        Interlocked.Increment(ref probes);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }));
+            }
+
+            await Task.Delay(20);
+        }
+
+        await Task.WhenAll(tasks);
+        var cpu = ProcessStats.CpuSeconds(blackbox.Id) - cpu0;
+        Stop(blackbox);
+        File.Delete(config);
+        return (probes > 0 ? cpu / probes : double.NaN, probes);
+    }
+
+    /// <summary>The loopback floor: requests per second wrk gets from one simulated instance.</summary>
+    private static double? Wrk(string url)
+    {
+        if (!OnPath("wrk"))
+        {
+            Console.WriteLine("wrk is not installed (apt-get install wrk): no loopback floor");
+            return null;
+        }
+
+        using var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t2 -c16 -d10s {url}") { RedirectStandardOutput = true })!;
+        var output = wrk.StandardOutput.ReadToEnd();
+        wrk.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal));
+        return line is null ? null : Math.Round(double.Parse(line["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture));
+    }
+
+    private static bool OnPath(string executable) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, executable)));
+
+    private static Process StartExecutable(string file, string arguments)
+    {
+        var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
     private static double Sum(string exposition, string name, string labelFilter) =>
         exposition.Split('\n')

@@ -6,8 +6,8 @@ using ComfyMonitor.ComfyApi.Models;
 namespace ComfyMonitor.Collector.Scraping;
 
 /// <summary>
-/// One cycle against one instance: /system_stats, /queue and the new part of /history in parallel, and
-/// /extensions when due. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
+/// One cycle against one instance: /system_stats, /queue, the new part of /history and /extensions when
+/// due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
 /// only until an entry already counted comes back, so a quiet instance costs one entry per cycle.
 /// </summary>
 public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, InstanceState state, CollectorMetrics metrics, CollectorOptions options)
@@ -22,24 +22,29 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
 
     public async Task ScrapeAsync(CancellationToken cancellationToken)
     {
+        // One request after another over the instance's one kept-alive connection, each with its own timeout.
+        // When /system_stats cannot connect or times out, the instance is down: the rest is not asked.
         var errors = new List<(string, ComfyError)>();
-        var statsTask = TimedAsync(InstanceState.SystemStatsEndpoint, client.GetSystemStatsAsync, cancellationToken);
-        var queueTask = TimedAsync(InstanceState.QueueEndpoint, client.GetQueueAsync, cancellationToken);
-        var historyTask = ReadNewHistoryAsync(cancellationToken);
-        var extensionsTask = state.ExtensionsDue
-            ? TimedAsync(InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken)
-            : null;
-        await Task.WhenAll(statsTask, queueTask, historyTask, extensionsTask ?? Task.CompletedTask);
-
-        var stats = Take(InstanceState.SystemStatsEndpoint, await statsTask, errors);
-        var queue = Take(InstanceState.QueueEndpoint, await queueTask, errors);
-        var (history, historyError) = await historyTask;
-        if (historyError is not null)
+        var stats = Take(InstanceState.SystemStatsEndpoint, await TimedAsync(InstanceState.SystemStatsEndpoint, client.GetSystemStatsAsync, cancellationToken), errors);
+        QueueState? queue = null;
+        IReadOnlyList<HistoryEntry>? history = null;
+        IReadOnlyList<string>? extensions = null;
+        if (stats is not null || errors[0].Item2.Reason is not (ComfyErrorReason.Connect or ComfyErrorReason.Timeout))
         {
-            errors.Add((InstanceState.HistoryEndpoint, historyError));
+            queue = Take(InstanceState.QueueEndpoint, await TimedAsync(InstanceState.QueueEndpoint, client.GetQueueAsync, cancellationToken), errors);
+            var (entries, historyError) = await ReadNewHistoryAsync(cancellationToken);
+            history = entries;
+            if (historyError is not null)
+            {
+                errors.Add((InstanceState.HistoryEndpoint, historyError));
+            }
+
+            if (state.ExtensionsDue)
+            {
+                extensions = Take(InstanceState.ExtensionsEndpoint, await TimedAsync(InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken), errors);
+            }
         }
 
-        IReadOnlyList<string>? extensions = extensionsTask is null ? null : Take(InstanceState.ExtensionsEndpoint, await extensionsTask, errors);
         var outcome = state.Apply(new CycleResult
         {
             SystemStats = stats,

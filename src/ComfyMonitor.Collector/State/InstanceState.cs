@@ -32,6 +32,10 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private DateTimeOffset? _extensionsFetched;
     private int? _extensionCount;
     private string? _extensionFingerprint;
+    private bool _countsChanged = true;
+    private IReadOnlyDictionary<string, long> _completedCopy = new Dictionary<string, long>();
+    private IReadOnlyDictionary<(string, string), long> _nodeErrorsCopy = new Dictionary<(string, string), long>();
+    private IReadOnlyDictionary<(string, string), long> _scrapeErrorsCopy = new Dictionary<(string, string), long>();
 
     public string Name { get; } = name;
 
@@ -85,6 +89,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             {
                 var key = (endpoint, error.Label);
                 _scrapeErrors[key] = _scrapeErrors.GetValueOrDefault(key) + 1;
+                _countsChanged = true;
             }
 
             var progressed = false;
@@ -107,6 +112,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                     if (_seen.Add(history[i].PromptId) && _historyPrimed && i >= firstNew)
                     {
                         progressed = true;
+                        _countsChanged = true;
                         Count(history[i], outcome);
                     }
                 }
@@ -161,6 +167,15 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _lastProgress = now;
             }
 
+            // The cumulative counts are copied for the snapshot only when they changed: most cycles change none.
+            if (_countsChanged)
+            {
+                _completedCopy = new Dictionary<string, long>(_completed);
+                _nodeErrorsCopy = new Dictionary<(string, string), long>(_nodeErrors);
+                _scrapeErrorsCopy = new Dictionary<(string, string), long>(_scrapeErrors);
+                _countsChanged = false;
+            }
+
             var stats = cycle.SystemStats;
             var up = stats is not null;
             var previous = _snapshot;
@@ -179,9 +194,9 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 LastProgress = up ? _lastProgress : null,
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
-                Completed = new Dictionary<string, long>(_completed),
-                NodeErrors = new Dictionary<(string, string), long>(_nodeErrors),
-                ScrapeErrors = new Dictionary<(string, string), long>(_scrapeErrors),
+                Completed = _completedCopy,
+                NodeErrors = _nodeErrorsCopy,
+                ScrapeErrors = _scrapeErrorsCopy,
             };
             outcome.WasUp = previous.Up;
         }

@@ -266,6 +266,34 @@ public sealed partial class SimulatedInstance
         _wake.Release();
     }
 
+    /// <summary>Fills the history with <paramref name="count"/> finished prompts that share one graph (cheap in memory).</summary>
+    public void FillHistory(int count, JsonObject graph, JsonObject extra)
+    {
+        var outputs = new JsonObject { ["9"] = new JsonObject { ["images"] = new JsonArray(new JsonObject { ["filename"] = "ComfyUI_00001_.png", ["subfolder"] = "", ["type"] = "output" }) } };
+        var now = NowMs;
+        lock (_lock)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var id = Guid.NewGuid().ToString();
+                var start = now - ((count - i) * 1000L);
+                _history[id] = new HistoryRecord
+                {
+                    Prompt = new QueuedPrompt { Number = _counter++, PromptId = id, Prompt = graph, ExtraData = extra, OutputsToExecute = ["9"] },
+                    Outputs = outputs,
+                    Meta = [],
+                    StatusStr = "success",
+                    Completed = true,
+                    Messages =
+                    [
+                        new JsonArray("execution_start", new JsonObject { ["prompt_id"] = id, ["timestamp"] = start }),
+                        new JsonArray("execution_success", new JsonObject { ["prompt_id"] = id, ["timestamp"] = start + 800 }),
+                    ],
+                };
+            }
+        }
+    }
+
     /// <summary>The restart of a real server: queue, history and temp/ are lost, sockets drop.</summary>
     public void Restart()
     {
