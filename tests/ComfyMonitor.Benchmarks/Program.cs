@@ -2,9 +2,17 @@ using System.Globalization;
 using ComfyMonitor.Benchmarks;
 
 // dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]
+// dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- parse        (BenchmarkDotNet, JSON parsing hot paths)
+if (args.Length > 0 && args[0] == "parse")
+{
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<JsonParsingBenchmarks>(args: args[1..]);
+    return 0;
+}
+
 if (args.Length == 0 || args[0] != "scale")
 {
     Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]");
+    Console.Error.WriteLine("       parse");
     return 2;
 }
 

@@ -32,6 +32,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["targets"] = new JsonArray(Enumerable.Range(0, instances).Select(i => (JsonNode)$"127.0.0.1:{BasePort + i}").ToArray()),
         }).ToJsonString());
 
+        EnsureInstalled(("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"), ("wrk", "wrk"));
         Console.WriteLine($"scale: {instances} instances, interval {interval.TotalSeconds:0.#} s, duration {duration.TotalSeconds:0} s, build {configuration}, {Environment.ProcessorCount} cores");
         using var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)} --history-fill {history}", []);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -221,6 +222,25 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         wrk.WaitForExit();
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal));
         return line is null ? null : Math.Round(double.Parse(line["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Installs the reference tools with apt-get when they are missing, as ./test.sh does for the tests.</summary>
+    private static void EnsureInstalled(params (string Command, string Package)[] tools)
+    {
+        var missing = tools.Where(t => !OnPath(t.Command)).Select(t => t.Package).ToList();
+        if (missing.Count == 0 || !OnPath("apt-get"))
+        {
+            return;
+        }
+
+        Console.WriteLine($"installing {string.Join(" ", missing)} ...");
+        var sudo = Environment.UserName == "root" ? "" : "sudo ";
+        foreach (var command in new[] { $"{sudo}apt-get update -qq", $"{sudo}apt-get install -y -qq --no-install-recommends {string.Join(" ", missing)}" })
+        {
+            using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]) { RedirectStandardOutput = true })!;
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+        }
     }
 
     private static bool OnPath(string executable) =>
