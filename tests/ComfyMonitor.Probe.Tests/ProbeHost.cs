@@ -1,25 +1,17 @@
 using System.Globalization;
-using ComfyMonitor.Probe;
 using ComfyMonitor.Probe.State;
 using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>The probe, built as Program.cs builds it, on a free loopback port.</summary>
-internal sealed class ProbeHost : IAsyncDisposable
+internal sealed class ProbeHost(ServiceHost host) : IAsyncDisposable
 {
-    private ProbeHost(WebApplication app, int port, LogCapture logs)
-    {
-        App = app;
-        Logs = logs;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
-    }
+    public WebApplication App => host.App;
 
-    public WebApplication App { get; }
+    public HttpClient Http => host.Http;
 
-    public HttpClient Http { get; }
-
-    public LogCapture Logs { get; }
+    public LogCapture Logs => host.Logs;
 
     public ProbeFleet Fleet => App.Services.GetRequiredService<ProbeFleet>();
 
@@ -45,57 +37,13 @@ internal sealed class ProbeHost : IAsyncDisposable
         return await StartAsync(config);
     }
 
-    public static async Task<ProbeHost> StartAsync(IDictionary<string, string?> config)
-    {
-        var port = FreePorts.One();
-        var logs = new LogCapture();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
-        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
-        builder.AddServiceDefaults(ProbeMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
-        builder.AddProbe();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapProbe();
-        await app.StartAsync();
-        return new ProbeHost(app, port, logs);
-    }
+    public static async Task<ProbeHost> StartAsync(IDictionary<string, string?> config) =>
+        new(await ServiceHost.StartAsync(config, b => b.AddProbe(), a => a.MapProbe(), ProbeMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName));
 
-    public async Task<PrometheusText> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync("metrics"));
+    public Task<PrometheusText> MetricsAsync() => host.MetricsAsync();
 
-    public async Task<PrometheusText> WaitForMetricsAsync(Func<PrometheusText, bool> condition, TimeSpan? timeout = null, string? what = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var metrics = await MetricsAsync();
-            if (condition(metrics))
-            {
-                return metrics;
-            }
+    public Task<PrometheusText> WaitForMetricsAsync(Func<PrometheusText, bool> condition, TimeSpan? timeout = null, string? what = null) =>
+        host.WaitForMetricsAsync(condition, timeout, what);
 
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await App.StopAsync(stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 }

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ComfyMonitor.Testing;
+
+/// <summary>A ComfyMonitor service (collector or probe) built as its Program.cs builds it, on a free loopback port.</summary>
+internal sealed class ServiceHost : IAsyncDisposable
+{
+    private ServiceHost(WebApplication app, int port, LogCapture logs)
+    {
+        App = app;
+        Logs = logs;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    public LogCapture Logs { get; }
+
+    public static async Task<ServiceHost> StartAsync(IDictionary<string, string?> config, Action<WebApplicationBuilder> add, Action<WebApplication> map, params string[] meters)
+    {
+        var port = FreePorts.One();
+        var logs = new LogCapture();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
+        builder.AddServiceDefaults(meters);
+        add(builder);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        map(app);
+        await app.StartAsync();
+        return new ServiceHost(app, port, logs);
+    }
+
+    public async Task<PrometheusText> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync("metrics"));
+
+    /// <summary>Polls /metrics until <paramref name="condition"/> holds.</summary>
+    public async Task<PrometheusText> WaitForMetricsAsync(Func<PrometheusText, bool> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var metrics = await MetricsAsync();
+            if (condition(metrics))
+            {
+                return metrics;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await App.StopAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await App.DisposeAsync();
+    }
+}
