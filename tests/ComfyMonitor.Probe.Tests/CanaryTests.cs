@@ -69,6 +69,24 @@ public sealed class CanaryTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BuiltIn))]
+    public async Task WithoutAWebSocketTheRunIsFollowedByPolling(string name)
+    {
+        await _f.Sim.SetScenarioAsync(0, "no-websocket");
+        try
+        {
+            var run = await _f.RunAsync(Canary(name));
+            Assert.True(run.Success, $"{run.Reason}: {run.Detail}");
+            Assert.Contains("polling /history", run.Detail);
+            Assert.True(run.Phases.ContainsKey(Phase.Execute));
+        }
+        finally
+        {
+            await _f.Sim.SetScenarioAsync(0, "healthy");
+        }
+    }
+
     [Fact]
     public async Task AMissingUploadIsAValidationError()
     {

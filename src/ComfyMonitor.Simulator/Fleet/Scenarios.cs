@@ -36,7 +36,10 @@ public static class Scenarios
     /// <summary>/history answers 500 while every other route works: a server the collector can only partly read.</summary>
     public const string BrokenHistory = "broken-history";
 
-    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels, BrokenHistory];
+    /// <summary>/ws refuses the upgrade with 403, like a proxy that does not pass WebSockets; HTTP works.</summary>
+    public const string NoWebSocket = "no-websocket";
+
+    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels, BrokenHistory, NoWebSocket];
 
     public static bool IsKnown(string name) => All.Contains(name);
 }

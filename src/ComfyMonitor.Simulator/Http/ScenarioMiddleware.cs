@@ -46,6 +46,9 @@ internal sealed class ScenarioMiddleware(RequestDelegate next, SimulatedFleet fl
                 case Scenarios.Errors:
                     await ComfyHttp.ServerError().ExecuteAsync(context);
                     return;
+                case Scenarios.NoWebSocket when context.WebSockets.IsWebSocketRequest:
+                    context.Response.StatusCode = 403;
+                    return;
                 case Scenarios.BrokenHistory when context.Request.Path.Value?.Contains("/history", StringComparison.Ordinal) == true:
                     await ComfyHttp.ServerError().ExecuteAsync(context);
                     return;
