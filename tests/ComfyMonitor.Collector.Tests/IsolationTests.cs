@@ -32,7 +32,7 @@ public sealed class IsolationTests
         await Task.Delay(TimeSpan.FromSeconds(6));
         var after = await collector.MetricsAsync();
         var cycles = after.Value("comfyui_scrape_duration_seconds_count", Name(4), ("endpoint", "system_stats"))!.Value - before;
-        Assert.InRange(cycles, 5, 7);
+        Assert.InRange(cycles, 4, 7); // one a second, give or take a cycle on a loaded machine
         Assert.Equal(1, after.Value("comfyui_up", Name(4)));
         var page = await collector.Http.GetStringAsync("/");
         Assert.Contains("connection refused", page);

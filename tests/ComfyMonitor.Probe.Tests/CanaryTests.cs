@@ -102,7 +102,8 @@ public sealed class CanaryTests : IAsyncLifetime
         await http.PostJsonAsync("history", new JsonObject { ["clear"] = true });
         foreach (var name in new[] { "render", "upload", "mask", "render" })
         {
-            Assert.True((await _f.RunAsync(Canary(name))).Success);
+            var run = await _f.RunAsync(Canary(name));
+            Assert.True(run.Success, $"{run.Reason}: {run.Detail}");
         }
 
         await _f.Sim.SetScenarioAsync(0, "oom");
@@ -116,7 +117,7 @@ public sealed class CanaryTests : IAsyncLifetime
     {
         var first = await _f.RunAsync(Canary("render"));
         var second = await _f.RunAsync(Canary("render"));
-        Assert.True(first.Success && second.Success);
+        Assert.True(first.Success && second.Success, $"{first.Reason}: {first.Detail} / {second.Reason}: {second.Detail}");
         var instance = _f.Sim.Fleet.Instances[0];
         Assert.True(instance.HistoryCount == 0); // deleted, but the runs executed: their outputs are on disk
         var outputs = Directory.GetFiles(Path.Combine(instance.Files.Folder("output"), "monitoring"), "canary_*.png");
