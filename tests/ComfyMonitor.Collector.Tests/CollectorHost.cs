@@ -20,23 +20,11 @@ internal sealed class CollectorHost(ServiceHost host) : IAsyncDisposable
     public static async Task<CollectorHost> StartAsync(IEnumerable<Uri> instances, TimeSpan? interval = null, IDictionary<string, string?>? settings = null)
     {
         var every = interval ?? TimeSpan.FromMilliseconds(500);
-        var config = new Dictionary<string, string?>
+        return await StartAsync(ServiceHost.Configuration(instances, new Dictionary<string, string?>
         {
             ["Collector:Interval"] = every.ToString("c", CultureInfo.InvariantCulture),
             ["Collector:Timeout"] = TimeSpan.FromMilliseconds(Math.Max(200, every.TotalMilliseconds * 0.6)).ToString("c", CultureInfo.InvariantCulture),
-        };
-        var i = 0;
-        foreach (var url in instances)
-        {
-            config[$"ComfyUI:Instances:{i++}:Url"] = url.ToString();
-        }
-
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            config[key] = value;
-        }
-
-        return await StartAsync(config);
+        }, settings));
     }
 
     public static async Task<CollectorHost> StartAsync(IDictionary<string, string?> config) =>

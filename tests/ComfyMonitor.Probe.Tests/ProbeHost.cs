@@ -17,24 +17,12 @@ internal sealed class ProbeHost(ServiceHost host) : IAsyncDisposable
 
     public static async Task<ProbeHost> StartAsync(IEnumerable<Uri> instances, TimeSpan interval, IDictionary<string, string?>? settings = null)
     {
-        var config = new Dictionary<string, string?>
+        return await StartAsync(ServiceHost.Configuration(instances, new Dictionary<string, string?>
         {
             ["Probe:Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
             ["Probe:Timeout"] = "00:00:05",
             ["Probe:RequestTimeout"] = "00:00:02",
-        };
-        var i = 0;
-        foreach (var url in instances)
-        {
-            config[$"ComfyUI:Instances:{i++}:Url"] = url.ToString();
-        }
-
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            config[key] = value;
-        }
-
-        return await StartAsync(config);
+        }, settings));
     }
 
     public static async Task<ProbeHost> StartAsync(IDictionary<string, string?> config) =>

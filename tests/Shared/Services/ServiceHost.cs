@@ -38,6 +38,24 @@ internal sealed class ServiceHost : IAsyncDisposable
         return new ServiceHost(app, port, logs);
     }
 
+    /// <summary>Configuration for a service watching <paramref name="instances"/>: defaults, the instances, then overrides.</summary>
+    public static Dictionary<string, string?> Configuration(IEnumerable<Uri> instances, IDictionary<string, string?> defaults, IDictionary<string, string?>? settings)
+    {
+        var config = new Dictionary<string, string?>(defaults);
+        var i = 0;
+        foreach (var url in instances)
+        {
+            config[$"ComfyUI:Instances:{i++}:Url"] = url.ToString();
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        return config;
+    }
+
     public async Task<PrometheusText> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync("metrics"));
 
     /// <summary>Polls /metrics until <paramref name="condition"/> holds.</summary>
