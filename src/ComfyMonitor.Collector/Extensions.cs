@@ -21,10 +21,7 @@ public static class CollectorExtensions
         services.AddOptions<CollectorOptions>().BindConfiguration(CollectorOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
 
-        // A scrape is a measurement: no retries and no circuit breaker, only the collector's own timeout.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental
-        services.AddComfyApi().RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        services.AddComfyApi();
         services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<CollectorOptions>>((client, collector) =>
         {
             client.Timeout = collector.Value.Timeout;

@@ -7,14 +7,19 @@ public static class ComfyApiServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ComfyClientFactory"/> and the named "ComfyUI" HttpClient with the body
-    /// size cap. Options bind from <paramref name="configSectionPath"/>.
+    /// size cap. Options bind from <paramref name="configSectionPath"/>. Every request is a measurement:
+    /// the client keeps no retry or circuit breaker that service defaults may add to HttpClients,
+    /// only its own per-request timeout.
     /// </summary>
     public static IHttpClientBuilder AddComfyApi(this IServiceCollection services, string configSectionPath = "ComfyUI:Client")
     {
         services.AddOptions<ComfyClientOptions>().BindConfiguration(configSectionPath);
         services.AddSingleton<ComfyClientFactory>();
         services.AddSingleton<TransferStatistics>();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental
         return services.AddHttpClient(ComfyClientFactory.HttpClientName)
+            .RemoveAllResilienceHandlers()
+#pragma warning restore EXTEXP0001
             .AddHttpMessageHandler(sp => new ResponseSizeLimitHandler(
                 sp.GetRequiredService<IOptions<ComfyClientOptions>>().Value.MaxResponseBytes, sp.GetRequiredService<TransferStatistics>()))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

@@ -21,10 +21,7 @@ public static class ProbeExtensions
         services.AddOptions<ProbeOptions>().BindConfiguration(ProbeOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProbeOptions>, ProbeOptionsValidator>();
 
-        // A canary is a measurement: no retries and no circuit breaker, only the probe's own timeouts.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental
-        services.AddComfyApi().RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+        services.AddComfyApi();
         services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<ProbeOptions>>((client, probe) => client.Timeout = probe.Value.RequestTimeout);
 
         services.AddSingleton<ProbeFleet>();
