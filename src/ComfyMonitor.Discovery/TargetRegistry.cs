@@ -43,12 +43,17 @@ public sealed partial class TargetRegistry
     public ShardOptions Shard => _shard;
 
     /// <summary>Replaces the targets of one source (a file path, "http_sd", "static").</summary>
-    public void SetSource(string source, string mechanism, IReadOnlyList<ComfyEndpoint> targets)
+    public void SetSource(string source, string mechanism, IReadOnlyList<ComfyEndpoint> targets) =>
+        Update(sources => sources[source] = (mechanism, targets));
+
+    public void RemoveSource(string source) => Update(sources => sources.Remove(source));
+
+    private void Update(Action<Dictionary<string, (string Mechanism, IReadOnlyList<ComfyEndpoint> Targets)>> change)
     {
         TargetSet next;
         lock (_lock)
         {
-            _sources[source] = (mechanism, targets);
+            change(_sources);
             next = Merge();
             if (next.SameAs(_current))
             {
@@ -60,23 +65,6 @@ public sealed partial class TargetRegistry
 
         LogTargets(_logger, next.Count, _shard.Index, _shard.Count);
         Changed?.Invoke(next);
-    }
-
-    public void RemoveSource(string source)
-    {
-        lock (_lock)
-        {
-            if (!_sources.ContainsKey(source))
-            {
-                return;
-            }
-        }
-
-        SetSource(source, FileSd, []);
-        lock (_lock)
-        {
-            _sources.Remove(source);
-        }
     }
 
     public IReadOnlyDictionary<string, int> CountsByMechanism()

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ComfyMonitor.Benchmarks;
 
-/// <summary>CPU time, resident memory and bytes read of a Linux process, from /proc.</summary>
+/// <summary>CPU time and resident memory of a Linux process, from /proc.</summary>
 internal static class ProcessStats
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
@@ -16,8 +16,6 @@ internal static class ProcessStats
 
     public static long RssBytes(int pid) => Field($"/proc/{pid}/status", "VmRSS:") * 1024;
 
-    /// <summary>Bytes the process read through read()-like calls, sockets included.</summary>
-    public static long ReadBytes(int pid) => Field($"/proc/{pid}/io", "rchar:");
 
     private static long Field(string path, string name)
     {

@@ -6,6 +6,4 @@ public sealed class CycleOutcome
     public List<double> ExecutionSeconds { get; } = [];
 
     public List<double> QueueWaitSeconds { get; } = [];
-
-    public bool WasUp { get; set; }
 }

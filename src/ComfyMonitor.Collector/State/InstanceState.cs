@@ -178,7 +178,6 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
             var stats = cycle.SystemStats;
             var up = stats is not null;
-            var previous = _snapshot;
             _snapshot = new InstanceSnapshot
             {
                 Name = Name,
@@ -198,7 +197,6 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 NodeErrors = _nodeErrorsCopy,
                 ScrapeErrors = _scrapeErrorsCopy,
             };
-            outcome.WasUp = previous.Up;
         }
 
         return outcome;

@@ -15,7 +15,7 @@ public sealed class CanaryContext(ComfyClient client, ProbeOptions options, Phas
 
     public Random Random { get; } = random;
 
-    /// <summary>Uploads an image under a fixed name in the probe's subfolder (overwrite), timed as <paramref name="phase"/>.</summary>
+    /// <summary>Uploads an image under a fixed name in the probe's subfolder (overwrite), timed as upload_image.</summary>
     public async Task<UploadResponse> UploadImageAsync(byte[] png, string fileName, CancellationToken cancellationToken)
     {
         var result = await Phases.TimeAsync(Phase.UploadImage, () => Client.UploadImageAsync(png, fileName, Options.Subfolder, "input", overwrite: true, cancellationToken));
