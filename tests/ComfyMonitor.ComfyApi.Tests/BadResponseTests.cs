@@ -38,6 +38,22 @@ public sealed class BadResponseTests : IAsyncLifetime
         Assert.Equal("invalid_response", result.Error.Label);
     }
 
+    [Fact]
+    public async Task TextThatIsNotValidUnicodeIsReadWithReplacementCharacters()
+    {
+        // Python writes undecodable file-name bytes as lone surrogate escapes; a broken proxy may pass raw bytes.
+        _server.Handle("/extensions", async context =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.Body.WriteAsync("[\"/extensions/a\\udcffb.js\", \"/extensions/c\\ud83d\\ude00.js\", \"/extensions/raw-"u8.ToArray());
+            await context.Response.Body.WriteAsync(new byte[] { 0xFF, 0xC3, 0x28 });
+            await context.Response.Body.WriteAsync(".js\", \"/extensions/plain\\n.js\"]"u8.ToArray());
+        });
+        var result = await Client().GetExtensionsAsync();
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        Assert.Equal(["/extensions/a\uFFFDb.js", "/extensions/c\U0001F600.js", "/extensions/raw-\uFFFD\uFFFD(.js", "/extensions/plain\n.js"], result.Value);
+    }
+
     [Theory]
     [InlineData(500)]
     [InlineData(502)]

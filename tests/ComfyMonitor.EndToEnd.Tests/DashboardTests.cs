@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.EndToEnd.Tests;
 

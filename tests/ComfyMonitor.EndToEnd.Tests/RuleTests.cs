@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.EndToEnd.Tests;
 

@@ -9,7 +9,8 @@ namespace ComfyMonitor.ComfyApi.Json;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
-    AllowTrailingCommas = true)]
+    AllowTrailingCommas = true,
+    Converters = [typeof(LenientStringConverter)])]
 [JsonSerializable(typeof(SystemStats))]
 [JsonSerializable(typeof(PromptInfo))]
 [JsonSerializable(typeof(QueueState))]

@@ -19,7 +19,7 @@ internal sealed class HistoryPageConverter : JsonConverter<HistoryPage>
         var entries = new List<HistoryEntry>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var id = reader.GetString() ?? "";
+            var id = JsonReading.GetString(ref reader);
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {

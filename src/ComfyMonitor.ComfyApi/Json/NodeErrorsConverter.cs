@@ -20,7 +20,7 @@ internal sealed class NodeErrorsConverter : JsonConverter<Dictionary<string, Nod
         var info = (JsonTypeInfo<NodeError>)options.GetTypeInfo(typeof(NodeError));
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var id = reader.GetString() ?? "";
+            var id = JsonReading.GetString(ref reader);
             reader.Read();
             if (reader.TokenType == JsonTokenType.StartObject && JsonSerializer.Deserialize(ref reader, info) is { } error)
             {

@@ -25,7 +25,7 @@ internal sealed class PromptErrorConverter : JsonConverter<PromptError>
                 var error = new PromptError();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = reader.GetString();
+                    var name = JsonReading.GetString(ref reader);
                     reader.Read();
                     switch (name)
                     {

@@ -48,7 +48,7 @@ internal sealed class StatusMessageConverter : JsonConverter<StatusMessage>
         long? timestamp = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString();
+            var name = JsonReading.GetString(ref reader);
             reader.Read();
             switch (name)
             {

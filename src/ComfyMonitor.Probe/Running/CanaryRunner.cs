@@ -208,12 +208,23 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             notes.Add("the WebSocket closed during the run, finished by polling /history");
         }
 
+        var missing = 0;
         while (true)
         {
+            // The queue first, then the history: ComfyUI writes the history entry before it leaves the queue,
+            // so a prompt in neither is gone (a restart, or someone cleared the queue), not finishing.
+            var queue = await client.GetQueueAsync(cancellationToken);
             var entry = await client.GetHistoryEntryAsync(promptId, cancellationToken);
             if (entry.IsSuccess && entry.Value is not null)
             {
                 return startedMs;
+            }
+
+            var queued = !queue.IsSuccess || queue.Value.Running.Any(p => p.PromptId == promptId) || queue.Value.Pending.Any(p => p.PromptId == promptId);
+            missing = queued || !entry.IsSuccess ? 0 : missing + 1;
+            if (missing >= 2)
+            {
+                throw new CanaryFailedException(FailureReasons.ExecutionError, "the prompt vanished from the queue and the history before it finished (server restarted or queue cleared)");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken);

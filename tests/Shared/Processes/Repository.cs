@@ -1,4 +1,4 @@
-namespace ComfyMonitor.EndToEnd.Tests;
+namespace ComfyMonitor.Testing;
 
 /// <summary>Paths of the repository the tests run in.</summary>
 internal static class Repository

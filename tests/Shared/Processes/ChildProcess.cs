@@ -1,20 +1,34 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace ComfyMonitor.EndToEnd.Tests;
+namespace ComfyMonitor.Testing;
 
-/// <summary>A process started by a test on 127.0.0.1, killed with the test; its output is kept for failure messages.</summary>
+/// <summary>
+/// A process started by a test on 127.0.0.1, killed with the test; the tail of its output is kept for failure
+/// messages, and all of it in <see cref="LogFile"/> when one is given (for scans of everything it wrote).
+/// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private StreamWriter? _log;
+    private readonly Lock _logLock = new();
 
-    private ChildProcess(Process process) => _process = process;
+    private ChildProcess(Process process, string? logFile)
+    {
+        _process = process;
+        LogFile = logFile;
+        _log = logFile is null ? null : new StreamWriter(logFile) { AutoFlush = true };
+    }
 
     public ConcurrentQueue<string> Output { get; } = new();
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    public int Id => _process.Id;
+
+    public string? LogFile { get; }
+
+    public static ChildProcess Start(string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null, string? logFile = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -34,7 +48,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
-        var child = new ChildProcess(process);
+        var child = new ChildProcess(process, logFile);
         process.OutputDataReceived += (_, e) => child.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -53,6 +67,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_logLock)
+        {
+            _log?.Dispose();
+            _log = null;
+        }
     }
 
     private void Keep(string? line)
@@ -60,6 +79,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         if (line is null)
         {
             return;
+        }
+
+        lock (_logLock)
+        {
+            _log?.WriteLine(line);
         }
 
         Output.Enqueue(line);
