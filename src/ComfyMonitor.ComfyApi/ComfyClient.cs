@@ -27,14 +27,16 @@ public sealed class ComfyClient
     /// <summary>Refit settings bound to the source-generated JSON context.</summary>
     public static RefitSettings RefitSettings { get; } = new(SystemTextJsonContentSerializer.ForContext(ComfyJsonContext.Default));
 
+    /// <summary>GET /system_stats; an answer without its "system" object is an invalid response.</summary>
     public Task<ComfyResult<SystemStats>> GetSystemStatsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(_api.GetSystemStatsAsync, cancellationToken);
+        CallAsync(async ct => Require(await _api.GetSystemStatsAsync(ct).ConfigureAwait(false), s => s.System is not null, "/system_stats has no \"system\" object"), cancellationToken);
 
     public Task<ComfyResult<PromptInfo>> GetPromptInfoAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_api.GetPromptInfoAsync, cancellationToken);
 
+    /// <summary>GET /queue; an answer without both lists is an invalid response, never an empty queue.</summary>
     public Task<ComfyResult<QueueState>> GetQueueAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(_api.GetQueueAsync, cancellationToken);
+        CallAsync(async ct => Require(await _api.GetQueueAsync(ct).ConfigureAwait(false), q => q.Running is not null && q.Pending is not null, "/queue lacks queue_running or queue_pending"), cancellationToken);
 
     public Task<ComfyResult<bool>> DeleteFromQueueAsync(IReadOnlyList<string> promptIds, CancellationToken cancellationToken = default) =>
         CallAsync(ct => _api.PostQueueAsync(new DeleteRequest { Delete = promptIds }, ct), cancellationToken);
@@ -127,6 +129,9 @@ public sealed class ComfyClient
     /// <summary>A global interrupt. A monitor should not need this: prefer <see cref="InterruptAsync(string, CancellationToken)"/>.</summary>
     public Task<ComfyResult<bool>> InterruptAllAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_api.InterruptAllAsync, cancellationToken);
+
+    /// <summary>A response that parsed but lacks what every ComfyUI version sends fails like unparsable JSON.</summary>
+    private static T Require<T>(T value, Func<T, bool> valid, string problem) => valid(value) ? value : throw new JsonException(problem);
 
     private static StreamPart Part(ReadOnlyMemory<byte> content, string fileName) =>
         new(new MemoryStream(content.ToArray(), writable: false), fileName, "image/png");

@@ -24,6 +24,8 @@ public sealed class BadResponseTests : IAsyncLifetime
         { "wrong type: ram_total is a word", "{\"system\": {\"ram_total\": \"lots\"}, \"devices\": []}" },
         { "wrong type: devices is an object", "{\"system\": {}, \"devices\": {\"name\": \"cpu\"}}" },
         { "null body", "null" },
+        { "null system object", "{\"system\": null, \"devices\": null}" },
+        { "no system object", "{\"devices\": []}" },
         { "empty body", "" },
     };
 
@@ -52,6 +54,30 @@ public sealed class BadResponseTests : IAsyncLifetime
         var result = await Client().GetExtensionsAsync();
         Assert.True(result.IsSuccess, result.Error?.ToString());
         Assert.Equal(["/extensions/a\uFFFDb.js", "/extensions/c\U0001F600.js", "/extensions/raw-\uFFFD\uFFFD(.js", "/extensions/plain\n.js"], result.Value);
+    }
+
+    [Theory]
+    [InlineData("{\"queue_running\": null, \"queue_pending\": null}")]
+    [InlineData("{\"queue_running\": []}")]
+    [InlineData("{}")]
+    [InlineData("{\"queue_running\": {\"a\": 1}, \"queue_pending\": \"many\"}")]
+    public async Task AQueueWithoutBothListsIsAnInvalidResponseNotAnEmptyQueue(string body)
+    {
+        _server.Serve("/queue", body);
+        var result = await Client().GetQueueAsync();
+        Assert.Equal(ComfyErrorReason.InvalidResponse, result.Error!.Reason);
+    }
+
+    [Fact]
+    public async Task AQueueOf10000PendingPromptsIsReadInFull()
+    {
+        var item = File.ReadAllText(TestPaths.Example("queue_1running_2pending.json"));
+        var pending = System.Text.Json.Nodes.JsonNode.Parse(item)!["queue_pending"]![0]!;
+        var items = string.Join(",", Enumerable.Range(0, 10_000).Select(i => { var copy = pending.DeepClone(); copy[0] = i; copy[1] = $"id-{i}"; return copy.ToJsonString(); }));
+        _server.Serve("/queue", $"{{\"queue_running\": [], \"queue_pending\": [{items}]}}");
+        var result = await Client().GetQueueAsync();
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        Assert.Equal(10_000, result.Value.Pending.Select(p => p.PromptId).Distinct().Count());
     }
 
     [Theory]

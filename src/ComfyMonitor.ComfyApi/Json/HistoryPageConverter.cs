@@ -23,7 +23,7 @@ internal sealed class HistoryPageConverter : JsonConverter<HistoryPage>
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                reader.Skip();
+                JsonReading.Skip(ref reader);
                 continue;
             }
 

@@ -45,7 +45,7 @@ internal static class JsonReading
         var list = new List<string>();
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            reader.Skip();
+            JsonReading.Skip(ref reader);
             return list;
         }
 
@@ -134,18 +134,30 @@ internal static class JsonReading
         return text.ToString();
     }
 
+    /// <summary>
+    /// Skips the current value. Inside a converter the value is already buffered but the reader is not the final
+    /// block when the body is streamed (any body over one read buffer), where Skip() would throw: TrySkip works.
+    /// </summary>
+    public static void Skip(ref Utf8JsonReader reader)
+    {
+        if (!reader.TrySkip())
+        {
+            throw new JsonException("The JSON value is incomplete.");
+        }
+    }
+
     public static string? Truncate(string? s) =>
         s is { Length: > MaxStringLength } ? string.Concat(s.AsSpan(0, MaxStringLength), "…") : s;
 
     private static string? SkipAndReturnNull(ref Utf8JsonReader reader)
     {
-        reader.Skip();
+        JsonReading.Skip(ref reader);
         return null;
     }
 
     private static double? SkipAndReturnNullDouble(ref Utf8JsonReader reader)
     {
-        reader.Skip();
+        JsonReading.Skip(ref reader);
         return null;
     }
 }

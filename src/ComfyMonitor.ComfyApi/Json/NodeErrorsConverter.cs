@@ -13,7 +13,7 @@ internal sealed class NodeErrorsConverter : JsonConverter<Dictionary<string, Nod
         var result = new Dictionary<string, NodeError>();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            JsonReading.Skip(ref reader);
             return result;
         }
 
@@ -28,7 +28,7 @@ internal sealed class NodeErrorsConverter : JsonConverter<Dictionary<string, Nod
             }
             else
             {
-                reader.Skip();
+                JsonReading.Skip(ref reader);
             }
         }
 

@@ -32,13 +32,13 @@ internal sealed class PromptErrorConverter : JsonConverter<PromptError>
                         case "type": error.Type = JsonReading.ReadString(ref reader) ?? ""; break;
                         case "message": error.Message = JsonReading.ReadString(ref reader) ?? ""; break;
                         case "details": error.Details = JsonReading.ReadString(ref reader); break;
-                        default: reader.Skip(); break;
+                        default: JsonReading.Skip(ref reader); break;
                     }
                 }
 
                 return error;
             default:
-                reader.Skip();
+                JsonReading.Skip(ref reader);
                 return null;
         }
     }

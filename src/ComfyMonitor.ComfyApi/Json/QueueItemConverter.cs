@@ -44,7 +44,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
                     outputs = JsonReading.ReadStringList(ref reader);
                     break;
                 default:
-                    reader.Skip();
+                    JsonReading.Skip(ref reader);
                     break;
             }
         }
@@ -80,7 +80,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            JsonReading.Skip(ref reader);
             return null;
         }
 
@@ -95,7 +95,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
             else
             {
-                reader.Skip();
+                JsonReading.Skip(ref reader);
             }
         }
 

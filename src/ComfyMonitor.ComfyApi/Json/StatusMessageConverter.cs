@@ -33,7 +33,7 @@ internal sealed class StatusMessageConverter : JsonConverter<StatusMessage>
                     message = ReadData(ref reader, eventName);
                     break;
                 default:
-                    reader.Skip();
+                    JsonReading.Skip(ref reader);
                     break;
             }
         }
@@ -58,7 +58,7 @@ internal sealed class StatusMessageConverter : JsonConverter<StatusMessage>
                 case "node_type": nodeType = JsonReading.ReadString(ref reader); break;
                 case "exception_type": exceptionType = JsonReading.ReadString(ref reader); break;
                 case "exception_message": exceptionMessage = JsonReading.ReadString(ref reader); break;
-                default: reader.Skip(); break;
+                default: JsonReading.Skip(ref reader); break;
             }
         }
 

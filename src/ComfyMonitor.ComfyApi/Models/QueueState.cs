@@ -6,9 +6,11 @@ namespace ComfyMonitor.ComfyApi.Models;
 public sealed class QueueState
 {
     [JsonPropertyName("queue_running")]
+    [JsonRequired]
     public List<QueueItem> Running { get; set; } = [];
 
     [JsonPropertyName("queue_pending")]
+    [JsonRequired]
     public List<QueueItem> Pending { get; set; } = [];
 
     /// <summary>Pending items sorted by priority, then prompt id: the order the worker takes them.</summary>

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Reliability.Tests;
+
+/// <summary>Odd but valid content: a 10,000-prompt queue, duplicate prompt ids, a history that shrinks or is cleared, a restart mid-canary.</summary>
+[Collection(WatchedFleetCollection.Name)]
+public sealed class ContentTests(WatchedFleet fleet)
+{
+    [Fact]
+    public async Task AQueueOf10000PendingPromptsIsReadInFull()
+    {
+        var (c, _) = await fleet.WaitAsync((c, _) => c.Value("comfyui_queue_pending", "queue-10k") == 10_000 ? [] :
+            [$"up {c.Value("comfyui_up", "queue-10k")}, pending {c.Value("comfyui_queue_pending", "queue-10k")}, errors {string.Join(",", c.For("comfyui_scrape_errors_total", "queue-10k").Where(s => s.Value > 0).Select(s => $"{s.Labels["endpoint"]}/{s.Labels["reason"]}"))}"],
+            TimeSpan.FromSeconds(20), "10,000 pending prompts");
+        Assert.Equal(1, c.Value("comfyui_up", "queue-10k"));
+        Assert.Equal(0, c.Value("comfyui_queue_running", "queue-10k"));
+        Assert.All(c.For("comfyui_scrape_errors_total", "queue-10k"), s => Assert.Equal(0, s.Value));
+    }
+
+    [Fact]
+    public async Task DuplicatePromptIdsAreCountedOnce()
+    {
+        await fleet.WaitAsync((c, _) => c.Value("comfyui_up", "duplicates") == 1 && c.Value("comfyui_queue_pending", "duplicates") == 3, TimeSpan.FromSeconds(20), "the duplicates instance");
+        var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        lock (fleet.Duplicates)
+        {
+            // Two new prompts, one of them listed twice (a key repeated in the JSON object).
+            fleet.Duplicates.Add(("dup-h1", HistoryJson.Entry("dup-h1", start)));
+            fleet.Duplicates.Add(("dup-h1", HistoryJson.Entry("dup-h1", start)));
+            fleet.Duplicates.Add(("dup-h2", HistoryJson.Entry("dup-h2", start + 100)));
+        }
+
+        await fleet.WaitAsync((c, _) => c.Value("comfyui_prompts_completed_total", "duplicates", ("status", "success")) >= 2, TimeSpan.FromSeconds(20), "the new prompts counted");
+        await Task.Delay(WatchedFleet.CollectorInterval * 3);
+        var after = await fleet.CollectorMetricsAsync();
+        Assert.Equal(2, after.Value("comfyui_prompts_completed_total", "duplicates", ("status", "success")));
+        Assert.Equal(1, after.Value("comfyui_queue_running", "duplicates"));
+        Assert.All(after.For("comfyui_scrape_errors_total", "duplicates"), s => Assert.Equal(0, s.Value));
+    }
+
+    [Fact]
+    public async Task AHistoryThatShrinksOrIsClearedIsNeitherRecountedNorNegative()
+    {
+        const string name = "sim-history";
+        using var http = fleet.Sim.Http(WatchedFleet.HistoryIndex);
+        double Success(PrometheusText c) => c.Value("comfyui_prompts_completed_total", name, ("status", "success")) ?? -1;
+        var (before, _) = await fleet.WaitAsync((c, _) => c.Value("comfyui_up", name) == 1, TimeSpan.FromSeconds(20), "sim-history up");
+        await Task.Delay(WatchedFleet.CollectorInterval * 2); // primed
+        before = await fleet.CollectorMetricsAsync();
+        var counted = Success(before);
+        async Task RunAndExpectAsync(int prompts, string what)
+        {
+            for (var i = 0; i < prompts; i++)
+            {
+                await http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(Random.Shared.Next(1 << 24)));
+            }
+
+            counted += prompts;
+            await fleet.WaitAsync((c, _) => Success(c) >= counted, TimeSpan.FromSeconds(20), what);
+            await Task.Delay(WatchedFleet.CollectorInterval * 3);
+            Assert.Equal(counted, Success(await fleet.CollectorMetricsAsync()));
+        }
+
+        await RunAndExpectAsync(3, "three prompts counted");
+        using (var restart = await fleet.Sim.Control.PostAsync($"instances/{WatchedFleet.HistoryIndex}/restart", null))
+        {
+            restart.EnsureSuccessStatusCode(); // the history is now empty, and prompt numbers start again
+        }
+
+        await Task.Delay(WatchedFleet.CollectorInterval * 2);
+        await RunAndExpectAsync(2, "two prompts after the restart counted");
+        await http.PostJsonAsync("history", new JsonObject { ["clear"] = true });
+        await Task.Delay(WatchedFleet.CollectorInterval * 2);
+        await RunAndExpectAsync(1, "a prompt after the history was cleared counted");
+        var after = await fleet.CollectorMetricsAsync();
+        Assert.Equal(0, after.Value("comfyui_prompts_completed_total", name, ("status", "error")));
+        Assert.Equal(1, after.Value("comfyui_up", name));
+    }
+
+    [Fact]
+    public async Task AnInstanceRestartingMidCanaryFailsThatRunAndTheNextOneSucceeds()
+    {
+        const string name = "sim-restart";
+        var index = WatchedFleet.RestartIndex;
+        double Failed(PrometheusText p) => p.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "failure"), ("reason", "execution_error")) ?? 0;
+        var (_, before) = await fleet.WaitAsync((_, p) => p.Value("comfyui_canary_success", name, ("canary", "render")) == 1, TimeSpan.FromSeconds(20), "a first good canary");
+        await fleet.Sim.SetScenarioAsync(index, "stuck"); // the probe's next prompt stays in the queue until the restart
+        using var http = fleet.Sim.Http(index);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var queue = (await http.GetJsonAsync("queue")).Body!;
+            if (queue["queue_running"]!.AsArray().Concat(queue["queue_pending"]!.AsArray()).Any(r => ((string?)r![3]!["client_id"])?.StartsWith("comfymonitor-probe-", StringComparison.Ordinal) == true))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the probe's prompt never came");
+            await Task.Delay(50);
+        }
+
+        using (var restart = await fleet.Sim.Control.PostAsync($"instances/{index}/restart", null))
+        {
+            restart.EnsureSuccessStatusCode();
+        }
+
+        await fleet.Sim.SetScenarioAsync(index, "healthy");
+        var (_, failed) = await fleet.WaitAsync((_, p) => Failed(p) > Failed(before), TimeSpan.FromSeconds(15), "the interrupted canary failing with execution_error");
+        var runs = await fleet.Probe.GetFromJsonAsync<JsonArray>("api/runs");
+        Assert.Contains(runs!, r => (string?)r!["instance"] == name && (string?)r["reason"] == "execution_error");
+        await fleet.WaitAsync((_, p) => p.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "success"), ("reason", "none"))
+            > failed.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "success"), ("reason", "none")), TimeSpan.FromSeconds(15), "a good canary after the restart");
+        Assert.Empty(fleet.Failures());
+    }
+}
