@@ -19,9 +19,6 @@ public sealed class WatchedFleet : IAsyncLifetime
     public static readonly TimeSpan CollectorInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(3);
 
-    /// <summary>The collector's body cap in this run: the 200 MB answers are cut here.</summary>
-    public const long MaxResponseBytes = 4L << 20;
-
     public const int Healthy = 3;
     public const int RestartIndex = 3;
     public const int HistoryIndex = 4;
@@ -135,7 +132,6 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Collector__ExtensionsInterval"] = "00:00:02",
             ["Collector__MaxHistoryBatch"] = "4096",
             ["Collector__MaxConcurrency"] = "16",
-            ["Collector__MaxResponseBytes"] = MaxResponseBytes.ToString(CultureInfo.InvariantCulture),
         }));
         _processes.Add(Service("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets.Concat(logging))
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using ComfyMonitor.ComfyApi;
@@ -20,6 +21,9 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     private static readonly Version TargetedInterruptSince = new(0, 3, 57);
 
     private readonly ProbeOptions options = settings.Value;
+
+    /// <summary>Per instance, the probe's timed-out prompts that may still finish and leave a history entry to delete.</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _leftovers = new();
 
     public async Task<CanaryRun> RunAsync(ComfyEndpoint endpoint, ComfyClient client, Canary canary, CancellationToken cancellationToken)
     {
@@ -123,6 +127,11 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            if (promptId is not null && options.DeleteHistory)
+            {
+                _leftovers.GetOrAdd(endpoint.Name, _ => new())[promptId] = 0;
+            }
+
             var cleanup = promptId is null ? "nothing was submitted" : await CleanUpTimedOutAsync(client, promptId);
             return Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s; {cleanup}", notes), null, null);
         }
@@ -137,6 +146,11 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             {
                 using var cleanupTimeout = new CancellationTokenSource(options.RequestTimeout);
                 await client.DeleteFromHistoryAsync([promptId], cleanupTimeout.Token);
+            }
+
+            if (options.DeleteHistory && !cancellationToken.IsCancellationRequested)
+            {
+                await DeleteLeftoversAsync(endpoint.Name, client, promptId);
             }
         }
 
@@ -253,6 +267,40 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
 
             await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the history entries of earlier timed-out runs that finished since; forgets those no longer queued
+    /// nor in the history. Without this, every run timed out while running would leave an entry behind.
+    /// </summary>
+    private async Task DeleteLeftoversAsync(string instance, ComfyClient client, string? current)
+    {
+        if (!_leftovers.TryGetValue(instance, out var leftovers) || leftovers.IsEmpty)
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(options.RequestTimeout);
+        var queue = await client.GetQueueAsync(cts.Token);
+        if (!queue.IsSuccess)
+        {
+            return;
+        }
+
+        var queued = queue.Value.Running.Concat(queue.Value.Pending).Select(p => p.PromptId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in leftovers.Keys.Where(id => id != current && !queued.Contains(id)))
+        {
+            var entry = await client.GetHistoryEntryAsync(id, cts.Token);
+            if (!entry.IsSuccess)
+            {
+                return;
+            }
+
+            if (entry.Value is null || (await client.DeleteFromHistoryAsync([id], cts.Token)).IsSuccess)
+            {
+                leftovers.TryRemove(id, out _);
+            }
         }
     }
 

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Probe.Tests;
+
+/// <summary>
+/// Over 1,000 canary runs while users keep submitting and instances keep getting stuck, slow, failing or
+/// losing their WebSocket: no user prompt is interrupted or deleted, and the probe's uploads and history
+/// entries do not pile up.
+/// </summary>
+public sealed class LongRunSafetyTests
+{
+    private const int Instances = 8;
+    private static readonly string[] Faults = ["stuck", "slow", "errors", "no-websocket", "healthy", "healthy"];
+
+    [Fact]
+    public async Task AThousandRunsUnderFaultsNeverTouchUserPromptsAndLeaveNothingBehind()
+    {
+        await using var sim = await SimulatorHost.StartAsync(Instances, new Dictionary<string, string?>
+        {
+            ["Simulator:NodeTime"] = "00:00:00.020",
+            ["Simulator:SlowDelay"] = "00:00:00.300",
+        });
+        await using var probe = await ProbeHost.StartAsync(Enumerable.Range(0, Instances).Select(sim.Url), TimeSpan.FromSeconds(1), new Dictionary<string, string?>
+        {
+            ["Probe:Timeout"] = "00:00:01.500",
+            ["Probe:RequestTimeout"] = "00:00:01",
+        });
+
+        var users = new ConcurrentDictionary<string, int>(); // prompt id -> instance
+        using var stop = new CancellationTokenSource();
+        var traffic = Task.Run(async () =>
+        {
+            var clients = Enumerable.Range(0, Instances).Select(sim.Http).ToList();
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var i = n % Instances;
+                try
+                {
+                    var (status, body) = await clients[i].PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(n), ["client_id"] = "a-user" });
+                    if (status == 200 && (string?)body?["prompt_id"] is { } id)
+                    {
+                        users[id] = i;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+                {
+                    // the instance is failing right now: users get errors too
+                }
+
+                await Task.Delay(25);
+            }
+        });
+        var chaos = Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested; round++)
+            {
+                for (var i = 0; i < Instances; i++)
+                {
+                    await sim.SetScenarioAsync(i, Faults[(i + round) % Faults.Length]);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2.5));
+            }
+        });
+
+        double Runs(PrometheusText m) => m.Named("comfyui_canary_runs_total").Sum(s => s.Value);
+        var metrics = await probe.WaitForMetricsAsync(m => Runs(m) >= 1000, TimeSpan.FromMinutes(3), "1,000 canary runs");
+        await stop.CancelAsync();
+        await traffic;
+        await chaos;
+        for (var i = 0; i < Instances; i++)
+        {
+            await sim.SetScenarioAsync(i, "healthy");
+        }
+
+        // Every user prompt finishes, successfully, once the instances are healthy again.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        foreach (var (id, i) in users)
+        {
+            using var http = sim.Http(i);
+            while (true)
+            {
+                var (_, entry) = await http.GetJsonAsync($"history/{id}");
+                if (entry?[id] is { } found)
+                {
+                    Assert.Equal("success", (string?)found["status"]!["status_str"]);
+                    break;
+                }
+
+                var (_, queue) = await http.GetJsonAsync("queue");
+                Assert.True(queue!["queue_running"]!.AsArray().Concat(queue["queue_pending"]!.AsArray()).Any(p => (string?)p![1] == id),
+                    $"user prompt {id} on instance {i} is neither queued nor in the history: it was deleted");
+                Assert.True(DateTime.UtcNow < deadline, $"user prompt {id} never finished");
+                await Task.Delay(100);
+            }
+        }
+
+        // Once the runs in flight are over, the probe leaves no history entries and only its two fixed input files.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var leftover = new List<string>();
+        for (var i = 0; i < Instances; i++)
+        {
+            using var http = sim.Http(i);
+            var (_, history) = await http.GetJsonAsync("history");
+            leftover.AddRange(history!.AsObject().Where(e => ((string?)e.Value!["prompt"]![3]!["client_id"])?.StartsWith("comfymonitor-probe-", StringComparison.Ordinal) == true)
+                .Select(e => $"{i}:{e.Key}:{e.Value!["status"]!["status_str"]}"));
+            var inputs = Directory.EnumerateFiles(sim.Fleet.Instances[i].Files.Folder("input"), "*", SearchOption.AllDirectories).ToList();
+            Assert.InRange(inputs.Count, 0, 2);
+        }
+
+        Assert.True(leftover.Count <= Instances, $"{Runs(metrics)} runs left {leftover.Count} history entries: {string.Join(", ", leftover.Take(20))}");
+        Assert.True(users.Count > 500, $"only {users.Count} user prompts were submitted");
+        Assert.True(metrics.Named("comfyui_canary_runs_total").Where(s => s.Labels["result"] == "failure").Sum(s => s.Value) > 50, "the faults never failed a canary");
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Reliability.Tests;
+
+/// <summary>
+/// A server whose strings are attacks or garbage: the pages stay escaped in a real browser, the exposition stays
+/// valid for promtool, long values are cut, and 100,000 distinct node types in errors stay within the series cap.
+/// </summary>
+[Collection(WatchedFleetCollection.Name)]
+public sealed class HostileContentTests(WatchedFleet fleet)
+{
+    private const string Name = "hostile";
+
+    [Fact]
+    public async Task PagesShowHostileTextEscapedAndRunNoInjectedScriptInABrowser()
+    {
+        await fleet.WaitAsync((c, p) => c.Value("comfyui_up", Name) == 1 && c.Value("comfyui_extensions", Name) == 3
+            && p.Value("comfyui_canary_runs_total", Name, ("canary", "render"), ("result", "failure"), ("reason", "validation_error")) >= 1,
+            TimeSpan.FromSeconds(30), "the hostile instance read by the collector and the probe");
+
+        // The check itself: a page whose script runs shows the marker.
+        var control = await Chromium.DumpDomAsync("data:text/html,<title>t</title><body>" + Uri.EscapeDataString(HostileServer.Script));
+        Assert.Contains("xssran", control);
+
+        foreach (var page in new[] { new Uri(fleet.Collector.BaseAddress!, "/"), new Uri(fleet.Probe.BaseAddress!, "/") })
+        {
+            var dom = await Chromium.DumpDomAsync(page.ToString());
+            Assert.DoesNotContain("xssran", dom);
+            Assert.DoesNotContain("<script>document.title", dom);
+            Assert.DoesNotContain("<img src=\"x\"", dom);
+            Assert.DoesNotContain("<b>NVIDIA</b>", dom);
+            Assert.Contains("&lt;script&gt;document.title", dom); // shown, as text
+        }
+
+        var fleetApi = (await fleet.Collector.GetFromJsonAsync<JsonArray>("api/fleet"))!.Single(e => (string?)e!["instance"] == Name)!;
+        Assert.Contains("<script>", (string?)fleetApi["device"]); // the JSON API carries the text as text
+    }
+
+    [Fact]
+    public async Task TheExpositionStaysValidAndLabelValuesAreCleanedAndCut()
+    {
+        var (collector, _) = await fleet.WaitAsync((c, _) => c.Value("comfyui_up", Name) == 1 && c.For("comfyui_build_info", Name).Any(), TimeSpan.FromSeconds(30), "the hostile build info");
+        Assert.Equal("", await Promtool.CheckMetricsAsync(await fleet.Collector.GetStringAsync("metrics")));
+        Assert.Equal("", await Promtool.CheckMetricsAsync(await fleet.Probe.GetStringAsync("metrics")));
+
+        var labels = collector.Named("comfyui_build_info").Concat(collector.Named("comfyui_device_vram_total_bytes")).Concat(collector.Named("comfyui_prompt_node_errors_total"))
+            .Where(s => s.Labels["comfyui_instance"] == Name).SelectMany(s => s.Labels.Values).ToList();
+        Assert.NotEmpty(labels);
+        Assert.All(labels, v =>
+        {
+            Assert.InRange(v.Length, 1, 128);
+            Assert.DoesNotContain('\n', v);
+            Assert.DoesNotContain('\r', v);
+        });
+        var build = collector.Named("comfyui_build_info").Single(s => s.Labels["comfyui_instance"] == Name);
+        Assert.Equal(new string('A', 128), build.Labels["pytorch_version"]);
+        Assert.StartsWith("<script>", build.Labels["os"], StringComparison.Ordinal);
+        Assert.Empty(collector.Named("fake_metric"));
+        var device = collector.Named("comfyui_device_vram_total_bytes").Single(s => s.Labels["comfyui_instance"] == Name).Labels["device"];
+        Assert.Contains('\uFFFD', device); // the lone surrogate, replaced
+    }
+
+    [Fact]
+    public async Task AHundredThousandDistinctNodeTypesInErrorsStayWithinTheSeriesCap()
+    {
+        var (collector, _) = await fleet.WaitAsync((c, _) => HostileServer.Flooded >= HostileServer.FloodSize
+                && c.For("comfyui_prompt_node_errors_total", Name).Sum(s => s.Value) >= 0.9 * HostileServer.FloodSize ? [] :
+                [$"{HostileServer.Flooded} in the history, {c.For("comfyui_prompt_node_errors_total", Name).Sum(s => s.Value)} counted, history errors {string.Join(",", c.For("comfyui_scrape_errors_total", Name).Where(s => s.Value > 0).Select(s => $"{s.Labels["endpoint"]}/{s.Labels["reason"]}={s.Value}"))}"],
+            TimeSpan.FromSeconds(90), "100,000 failed prompts counted");
+        var series = collector.For("comfyui_prompt_node_errors_total", Name).ToList();
+        Assert.InRange(series.Count, 2, 50 + 1); // Collector:NodeErrorCap (50) pairs, plus other/other
+        var other = series.Single(s => s.Labels["node_type"] == "other" && s.Labels["exception_type"] == "other");
+        Assert.True(other.Value >= 0.9 * HostileServer.FloodSize - 50, $"overflow counted {other.Value}");
+        Assert.True(collector.Samples.Count < 5000, $"{collector.Samples.Count} series in /metrics");
+        Assert.Equal("", await Promtool.CheckMetricsAsync(await fleet.Collector.GetStringAsync("metrics")));
+    }
+}
