@@ -32,6 +32,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         var phases = new PhaseTimer();
         var notes = new List<string>();
         string? promptId = null;
+        var finished = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Timeout);
         var clientId = $"comfymonitor-probe-{Guid.NewGuid():N}";
@@ -71,6 +72,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             var localStartMs = await WaitAsync(client, events, promptId, notes, timeout.Token);
             var entry = await ReadHistoryAsync(client, promptId, timeout.Token);
+            finished = true;
 
             // Phases from the server's timestamps where it has them, else from what the probe saw.
             if (entry.ExecutionStartMs is { } startMs)
@@ -127,11 +129,6 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            if (promptId is not null && options.DeleteHistory)
-            {
-                _leftovers.GetOrAdd(endpoint.Name, _ => new())[promptId] = 0;
-            }
-
             var cleanup = promptId is null ? "nothing was submitted" : await CleanUpTimedOutAsync(client, promptId);
             return Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s; {cleanup}", notes), null, null);
         }
@@ -144,8 +141,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             if (promptId is not null && options.DeleteHistory && !cancellationToken.IsCancellationRequested)
             {
+                // A run that ended before its prompt did (timeout, a failing server), or whose delete failed, may
+                // leave an entry later: it is remembered and deleted by a later run.
                 using var cleanupTimeout = new CancellationTokenSource(options.RequestTimeout);
-                await client.DeleteFromHistoryAsync([promptId], cleanupTimeout.Token);
+                if (!(await client.DeleteFromHistoryAsync([promptId], cleanupTimeout.Token)).IsSuccess || !finished)
+                {
+                    _leftovers.GetOrAdd(endpoint.Name, _ => new())[promptId] = 0;
+                }
             }
 
             if (options.DeleteHistory && !cancellationToken.IsCancellationRequested)
