@@ -256,12 +256,12 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         return process;
     }
 
-    private static double Sum(string exposition, string name, string labelFilter) =>
+    internal static double Sum(string exposition, string name, string labelFilter) =>
         exposition.Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(labelFilter, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
-    private static Process Start(string dll, string arguments, Dictionary<string, string> environment)
+    internal static Process Start(string dll, string arguments, Dictionary<string, string> environment, Action<string>? onLine = null)
     {
         if (!File.Exists(dll))
         {
@@ -280,11 +280,18 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                onLine?.Invoke(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (!string.IsNullOrEmpty(e.Data))
             {
+                onLine?.Invoke(e.Data);
                 Console.Error.WriteLine($"[{Path.GetFileNameWithoutExtension(dll)}] {e.Data}");
             }
         };
@@ -293,7 +300,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         return process;
     }
 
-    private static void Stop(Process process)
+    internal static void Stop(Process process)
     {
         if (!process.HasExited)
         {
@@ -302,7 +309,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }
     }
 
-    private static async Task WaitAsync(HttpClient http, string url, TimeSpan timeout)
+    internal static async Task WaitAsync(HttpClient http, string url, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -328,7 +335,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace ComfyMonitor.EndToEnd.Tests;
+namespace ComfyMonitor.Testing;
 
 /// <summary>
 /// Structural checks of Grafana dashboards: valid JSON, stable and unique uids, unique panel ids, a datasource

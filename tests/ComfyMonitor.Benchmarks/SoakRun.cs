@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace ComfyMonitor.Benchmarks;
+
+/// <summary>
+/// `soak`: the simulator, the collector and the probe as separate Release processes for a long run. Every phase a
+/// fifth of the instances is switched to a scenario (every scenario in turn, the rest healthy); at the end of the
+/// phase each faulted instance must show its fault in the metrics. Memory and open handles of the collector and
+/// the probe are compared between the end of the first phase and the end of the run, and their logs are searched
+/// for unhandled exceptions.
+/// </summary>
+internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
+{
+    private const int BasePort = 25000;
+    private const int ControlPort = 24990;
+    private const int CollectorPort = 24464;
+    private const int ProbePort = 24466;
+
+    private static readonly string[] Scenarios =
+        ["down", "hang", "garbage", "errors", "stuck", "oom", "vram-leak", "slow", "wrong-pixels", "broken-history", "no-websocket"];
+
+    private long _errorLines;
+    private readonly List<string> _errorSamples = [];
+
+    public async Task<int> RunAsync()
+    {
+        var root = ScaleRun.RepositoryRoot();
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/'))!)!;
+        string Dll(string project) => Path.Combine(root, "src", project, "bin", configuration, "net10.0", project + ".dll");
+        var work = Directory.CreateTempSubdirectory("comfymonitor-soak-").FullName;
+        var targets = Path.Combine(work, "targets.json");
+        await File.WriteAllTextAsync(targets, new JsonArray(new JsonObject
+        {
+            ["targets"] = new JsonArray(Enumerable.Range(0, instances).Select(i => (JsonNode)$"127.0.0.1:{BasePort + i}").ToArray()),
+        }).ToJsonString());
+
+        Console.WriteLine($"soak: {instances} instances, {duration.TotalMinutes:0.#} min, phases of {phase.TotalSeconds:0} s, build {configuration}");
+        using var simulator = ScaleRun.Start(Dll("ComfyMonitor.Simulator"), $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload 4 --slow-delay 00:00:01", []);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        await ScaleRun.WaitAsync(http, $"http://127.0.0.1:{BasePort + instances - 1}/prompt", TimeSpan.FromSeconds(120));
+        var common = new Dictionary<string, string>
+        {
+            ["ComfyUI__Discovery__Files__0"] = targets,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["DOTNET_GCgen0size"] = "0x800000",
+        };
+        using var collector = ScaleRun.Start(Dll("ComfyMonitor.Collector"), $"--urls http://127.0.0.1:{CollectorPort}", new(common)
+        {
+            ["Collector__Interval"] = "00:00:05",
+            ["Collector__Timeout"] = "00:00:03",
+            ["Collector__StallAfter"] = TimeSpan.FromSeconds(phase.TotalSeconds / 3).ToString("c", CultureInfo.InvariantCulture),
+        }, Watch);
+        using var probe = ScaleRun.Start(Dll("ComfyMonitor.Probe"), $"--urls http://127.0.0.1:{ProbePort}", new(common)
+        {
+            ["Probe__Interval"] = TimeSpan.FromSeconds(phase.TotalSeconds / 2).ToString("c", CultureInfo.InvariantCulture),
+            ["Probe__Timeout"] = "00:00:10",
+            ["Probe__RequestTimeout"] = "00:00:04",
+        }, Watch);
+        await ScaleRun.WaitAsync(http, $"http://127.0.0.1:{CollectorPort}/metrics", TimeSpan.FromSeconds(60));
+        await ScaleRun.WaitAsync(http, $"http://127.0.0.1:{ProbePort}/metrics", TimeSpan.FromSeconds(60));
+
+        var phases = Math.Max(2, (int)(duration / phase));
+        var reflected = Scenarios.ToDictionary(s => s, _ => (Seen: 0, Shown: 0));
+        var misses = new List<string>();
+        (long Rss, int Handles)[] first = [], last = [];
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < phases; round++)
+        {
+            // A fifth of the fleet faulted, a different fifth and scenario each phase.
+            var faulted = new Dictionary<int, string>();
+            for (var i = 0; i < instances; i++)
+            {
+                var scenario = (i + round) % 5 == 0 ? Scenarios[(i / 5 + round) % Scenarios.Length] : "healthy";
+                if (scenario != "healthy")
+                {
+                    faulted[i] = scenario;
+                }
+
+                using var set = await http.PostAsync($"http://127.0.0.1:{ControlPort}/instances/{i}/scenario/{scenario}", null);
+                set.EnsureSuccessStatusCode();
+            }
+
+            // Users keep submitting where the fault shows only with work: a stuck queue, failing or leaking prompts.
+            foreach (var (i, scenario) in faulted.Where(f => f.Value is "stuck" or "oom" or "vram-leak"))
+            {
+                for (var n = 0; n < 2; n++)
+                {
+                    using var submitted = await http.PostAsync($"http://127.0.0.1:{BasePort + i}/prompt", JsonContent(Prompt(round * 1000 + n)));
+                }
+            }
+
+            var before = (await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics"), await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics"));
+            await Task.Delay(phase);
+            var after = (await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics"), await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics"));
+            foreach (var (i, scenario) in faulted)
+            {
+                var shown = Shown(scenario, $"127.0.0.1:{BasePort + i}", before, after);
+                reflected[scenario] = (reflected[scenario].Seen + 1, reflected[scenario].Shown + (shown ? 1 : 0));
+                if (!shown && misses.Count < 20)
+                {
+                    misses.Add($"phase {round}: {scenario} on instance {i}");
+                }
+            }
+
+            if (new[] { simulator, collector, probe }.FirstOrDefault(p => p.HasExited) is { } exited)
+            {
+                Console.WriteLine($"soak: FAIL, a process exited (code {exited.ExitCode}); see its output above");
+                return 1;
+            }
+
+            var now = new[] { Resources(collector), Resources(probe) };
+            if (round == 0)
+            {
+                first = now;
+            }
+
+            last = now;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{clock.Elapsed:hh\\:mm\\:ss}] phase {round + 1}/{phases}: collector {now[0].Rss >> 20} MiB {now[0].Handles} fds, probe {now[1].Rss >> 20} MiB {now[1].Handles} fds, {Interlocked.Read(ref _errorLines)} error lines"));
+        }
+
+        ScaleRun.Stop(probe);
+        ScaleRun.Stop(collector);
+        ScaleRun.Stop(simulator);
+
+        Console.WriteLine();
+        Console.WriteLine("scenario        phases  shown in the metrics");
+        foreach (var (scenario, (seen, shown)) in reflected)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{scenario,-15} {seen,6}  {shown,6} ({(seen == 0 ? 0 : 100.0 * shown / seen):0.#} %)"));
+        }
+
+        var ok = true;
+        string[] names = ["collector", "probe"];
+        for (var p = 0; p < 2; p++)
+        {
+            var rss = (double)last[p].Rss / first[p].Rss;
+            var handles = (double)last[p].Handles / first[p].Handles;
+            var flat = rss <= 1.10 && handles <= 1.10;
+            ok &= flat;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{names[p]}: RSS {first[p].Rss >> 20} -> {last[p].Rss >> 20} MiB ({rss:0.00}x), fds {first[p].Handles} -> {last[p].Handles} ({handles:0.00}x) {(flat ? "flat" : "GREW")}"));
+        }
+
+        var allShown = reflected.Values.All(r => r.Seen > 0 && r.Shown == r.Seen);
+        ok &= allShown && _errorLines == 0;
+        Console.WriteLine($"unhandled exceptions / error log lines: {_errorLines}");
+        foreach (var line in _errorSamples.Concat(misses))
+        {
+            Console.WriteLine("  " + line);
+        }
+
+        Console.WriteLine(ok ? "soak: PASS" : "soak: FAIL");
+        Directory.Delete(work, recursive: true);
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>Whether the metrics show <paramref name="scenario"/> on <paramref name="instance"/> over the phase.</summary>
+    private static bool Shown(string scenario, string instance, (string Collector, string Probe) before, (string Collector, string Probe) after)
+    {
+        var label = $"comfyui_instance=\"{instance}\"";
+        double Delta(bool probe, string name, string filter = "") =>
+            ScaleRun.Sum(probe ? after.Probe : after.Collector, name, label + filter) - ScaleRun.Sum(probe ? before.Probe : before.Collector, name, label + filter);
+        double Now(bool probe, string name, string filter = "") => ScaleRun.Sum(probe ? after.Probe : after.Collector, name, label + filter);
+        return scenario switch
+        {
+            "down" => Now(false, "comfyui_up") == 0 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"system_stats\",reason=\"connect\"") > 0,
+            "hang" => Now(false, "comfyui_up") == 0 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"system_stats\",reason=\"timeout\"") > 0,
+            "garbage" => Now(false, "comfyui_up") == 0 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"system_stats\",reason=\"invalid_response\"") > 0,
+            "errors" => Now(false, "comfyui_up") == 0 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"system_stats\",reason=\"http_status\"") > 0,
+            "stuck" => Now(false, "comfyui_queue_stalled") == 1,
+            "oom" => Delta(false, "comfyui_prompts_completed_total", ",status=\"error\"") > 0 && Delta(true, "comfyui_canary_runs_total", ",reason=\"execution_error\"") > 0,
+            "vram-leak" => Now(false, "comfyui_device_vram_free_bytes") < ScaleRun.Sum(before.Collector, "comfyui_device_vram_free_bytes", label),
+            "slow" => Delta(false, "comfyui_scrape_duration_seconds_sum", ",endpoint=\"system_stats\"") / Math.Max(1, Delta(false, "comfyui_scrape_duration_seconds_count", ",endpoint=\"system_stats\"")) >= 0.9,
+            "wrong-pixels" => Delta(true, "comfyui_canary_runs_total", ",reason=\"output_mismatch\"") > 0,
+            "broken-history" => Now(false, "comfyui_up") == 1 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"history\",reason=\"http_status\"") > 0,
+            "no-websocket" => Delta(true, "comfyui_canary_runs_total", ",reason=\"none\"") > 0,
+            _ => true,
+        };
+    }
+
+    /// <summary>A small prompt (EmptyImage -> SaveImage) whose colour makes it unique, so that no cache answers it.</summary>
+    private static string Prompt(int colour) => new JsonObject
+    {
+        ["prompt"] = new JsonObject
+        {
+            ["1"] = new JsonObject { ["class_type"] = "EmptyImage", ["inputs"] = new JsonObject { ["width"] = 64, ["height"] = 64, ["batch_size"] = 1, ["color"] = colour } },
+            ["2"] = new JsonObject { ["class_type"] = "SaveImage", ["inputs"] = new JsonObject { ["images"] = new JsonArray("1", 0), ["filename_prefix"] = "soak" } },
+        },
+        ["client_id"] = "soak-user",
+    }.ToJsonString();
+
+    private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    private static (long Rss, int Handles) Resources(Process process) =>
+        (ProcessStats.RssBytes(process.Id), Directory.GetFiles($"/proc/{process.Id}/fd").Length);
+
+    private void Watch(string line)
+    {
+        if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _errorLines);
+            lock (_errorSamples)
+            {
+                if (_errorSamples.Count < 10)
+                {
+                    _errorSamples.Add(line);
+                }
+            }
+        }
+    }
+}
