@@ -26,6 +26,8 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public int ExitCode => _process.ExitCode;
+
     public string? LogFile { get; }
 
     public static ChildProcess Start(string file, IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null, string? logFile = null)
