@@ -53,8 +53,8 @@ public sealed class ContainerStack : IAsyncLifetime
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", _sim.Url(i).ToString()),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
         }).ToDictionary();
-        _processes.Add(Service("ComfyMonitor.Collector", collectorPort, new(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
-        _processes.Add(Service("ComfyMonitor.Probe", probePort, new(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04" }));
+        _processes.Add(ChildProcess.StartService("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
+        _processes.Add(ChildProcess.StartService("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04" }));
         await TestcontainersSettings.ExposeHostPortsAsync([(ushort)collectorPort, (ushort)probePort], CancellationToken.None);
 
         var prometheusConfig = string.Create(CultureInfo.InvariantCulture, $$"""
@@ -127,12 +127,5 @@ public sealed class ContainerStack : IAsyncLifetime
 
         Prometheus?.Dispose();
         Grafana?.Dispose();
-    }
-
-    private static ChildProcess Service(string project, int port, Dictionary<string, string> environment)
-    {
-        var dll = Repository.ServiceDll(project);
-        environment["Logging__LogLevel__Default"] = "Warning";
-        return ChildProcess.Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], environment, Path.GetDirectoryName(dll));
     }
 }

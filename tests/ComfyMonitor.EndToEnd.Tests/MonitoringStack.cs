@@ -105,14 +105,14 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
         }).ToDictionary();
 
-        _processes.Add(Service("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets)
+        _processes.Add(ChildProcess.StartService("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets)
         {
             ["Collector__Interval"] = "00:00:02",
             ["Collector__Timeout"] = "00:00:01.500",
             ["Collector__StallAfter"] = "00:00:03",
             ["Collector__ExtensionsInterval"] = "00:00:02",
         }));
-        _processes.Add(Service("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets)
+        _processes.Add(ChildProcess.StartService("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets)
         {
             ["Probe__Interval"] = "00:00:03",
             ["Probe__Timeout"] = "00:00:08",
@@ -162,38 +162,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         await WaitAsync(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}/") }, "metrics");
     }
 
-    private static ChildProcess Service(string project, int port, Dictionary<string, string> environment)
-    {
-        var dll = Repository.ServiceDll(project);
-        environment["Logging__LogLevel__Default"] = "Warning";
-        return ChildProcess.Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], environment, Path.GetDirectoryName(dll));
-    }
-
-    private async Task WaitAsync(HttpClient http, string path)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(path);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{http.BaseAddress}{path} never answered\n{Failures()}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private Task WaitAsync(HttpClient http, string path) => ChildProcess.WaitForHttpAsync(http, path, Failures);
 
     [GeneratedRegex(@"for: \d+[smhd]")]
     private static partial Regex ForClause();

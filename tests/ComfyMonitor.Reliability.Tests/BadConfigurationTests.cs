@@ -48,8 +48,7 @@ public sealed class BadConfigurationTests
     public async Task TheProgramExitsNonZeroListingEveryProblemWithItsKey(string project, string settings, string[] expected)
     {
         var environment = settings.Split('|').Select(s => s.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
-        var dll = Repository.ServiceDll(project);
-        await using var process = ChildProcess.Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{FreePorts.One()}"], environment, Path.GetDirectoryName(dll));
+        await using var process = ChildProcess.StartService(project, FreePorts.One(), environment);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!process.HasExited)
         {

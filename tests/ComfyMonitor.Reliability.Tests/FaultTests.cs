@@ -86,7 +86,7 @@ public sealed class FaultTests(WatchedFleet fleet)
             {
                 var name = WatchedFleet.HealthyName(i);
                 double Cycles(PrometheusText m) => m.Value("comfyui_scrape_duration_seconds_count", name, ("endpoint", "system_stats")) ?? 0;
-                Assert.InRange(Cycles(collectorAfter) - Cycles(collector), window.TotalSeconds - 2, window.TotalSeconds + 1);
+                Assert.InRange(Cycles(collectorAfter) - Cycles(collector), window.TotalSeconds - 3, window.TotalSeconds + 1); // a cycle a second, give or take on a loaded machine
                 Assert.Equal(1, collectorAfter.Value("comfyui_up", name));
                 Assert.True(collectorAfter.For("comfyui_queue_pending", name).Any());
                 foreach (var canary in new[] { "render", "upload", "mask" })

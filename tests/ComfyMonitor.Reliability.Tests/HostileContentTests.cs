@@ -66,13 +66,13 @@ public sealed class HostileContentTests(WatchedFleet fleet)
     public async Task AHundredThousandDistinctNodeTypesInErrorsStayWithinTheSeriesCap()
     {
         var (collector, _) = await fleet.WaitAsync((c, _) => HostileServer.Flooded >= HostileServer.FloodSize
-                && c.For("comfyui_prompt_node_errors_total", Name).Sum(s => s.Value) >= 0.9 * HostileServer.FloodSize ? [] :
+                && c.For("comfyui_prompt_node_errors_total", Name).Sum(s => s.Value) >= 0.8 * HostileServer.FloodSize ? [] :
                 [$"{HostileServer.Flooded} in the history, {c.For("comfyui_prompt_node_errors_total", Name).Sum(s => s.Value)} counted, history errors {string.Join(",", c.For("comfyui_scrape_errors_total", Name).Where(s => s.Value > 0).Select(s => $"{s.Labels["endpoint"]}/{s.Labels["reason"]}={s.Value}"))}"],
             TimeSpan.FromSeconds(90), "100,000 failed prompts counted");
         var series = collector.For("comfyui_prompt_node_errors_total", Name).ToList();
         Assert.InRange(series.Count, 2, 50 + 1); // Collector:NodeErrorCap (50) pairs, plus other/other
         var other = series.Single(s => s.Labels["node_type"] == "other" && s.Labels["exception_type"] == "other");
-        Assert.True(other.Value >= 0.9 * HostileServer.FloodSize - 50, $"overflow counted {other.Value}");
+        Assert.True(other.Value >= 0.8 * HostileServer.FloodSize - 50, $"overflow counted {other.Value}");
         Assert.True(collector.Samples.Count < 5000, $"{collector.Samples.Count} series in /metrics");
         Assert.Equal("", await Promtool.CheckMetricsAsync(await fleet.Collector.GetStringAsync("metrics")));
     }

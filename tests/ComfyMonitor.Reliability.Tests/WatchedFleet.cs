@@ -233,55 +233,13 @@ public sealed class WatchedFleet : IAsyncLifetime
         var port = FreePorts.One();
         var process = Service(project, port, environment);
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync("metrics");
-                if (response.IsSuccessStatusCode)
-                {
-                    return (process, http);
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-            }
-
-            await Task.Delay(200);
-        }
+        await ChildProcess.WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
+        return (process, http);
     }
 
-    private ChildProcess Service(string project, int port, Dictionary<string, string> environment)
-    {
-        var dll = Repository.ServiceDll(project);
-        return ChildProcess.Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], environment, Path.GetDirectoryName(dll),
-            Path.Combine(_work, $"{project}-{port}.log"));
-    }
+    private ChildProcess Service(string project, int port, Dictionary<string, string> environment) =>
+        ChildProcess.StartService(project, port, environment, Path.Combine(_work, $"{project}-{port}.log"));
 
-    private async Task WaitReadyAsync(HttpClient http)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync("metrics");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline || _processes.Any(p => p.HasExited))
-            {
-                throw new InvalidOperationException($"{http.BaseAddress} never answered\n{string.Join("\n---\n", _processes.Select(p => p.Tail(20)))}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private Task WaitReadyAsync(HttpClient http) =>
+        ChildProcess.WaitForHttpAsync(http, "metrics", () => string.Join("\n---\n", _processes.Select(p => p.Tail(20))), () => _processes.Any(p => p.HasExited));
 }

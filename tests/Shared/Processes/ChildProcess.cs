@@ -58,6 +58,45 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>
+    /// Starts a ComfyMonitor service (its built dll, a project under src/) on 127.0.0.1:<paramref name="port"/>,
+    /// logging at Warning unless <paramref name="environment"/> says otherwise.
+    /// </summary>
+    public static ChildProcess StartService(string project, int port, IDictionary<string, string> environment, string? logFile = null)
+    {
+        var dll = Repository.ServiceDll(project);
+        var settings = new Dictionary<string, string>(environment);
+        settings.TryAdd("Logging__LogLevel__Default", "Warning");
+        return Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], settings, Path.GetDirectoryName(dll), logFile);
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers 2xx; fails with <paramref name="diagnostics"/> after a minute or when <paramref name="failed"/> says so.</summary>
+    public static async Task WaitForHttpAsync(HttpClient http, string path, Func<string> diagnostics, Func<bool>? failed = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(path);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline || failed?.Invoke() == true)
+            {
+                throw new TimeoutException($"{http.BaseAddress}{path} never answered\n{diagnostics()}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     public string Tail(int lines = 30) => string.Join('\n', Output.TakeLast(lines));
 
     public async ValueTask DisposeAsync()
