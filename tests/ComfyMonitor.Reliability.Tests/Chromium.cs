@@ -7,6 +7,19 @@ internal static class Chromium
 {
     public static async Task<string> DumpDomAsync(string url)
     {
+        var profile = Directory.CreateTempSubdirectory("chromium-").FullName;
+        try
+        {
+            return await DumpDomAsync(url, profile);
+        }
+        finally
+        {
+            Directory.Delete(profile, recursive: true);
+        }
+    }
+
+    private static async Task<string> DumpDomAsync(string url, string profile)
+    {
         var start = new ProcessStartInfo("chromium")
         {
             RedirectStandardOutput = true,
@@ -16,7 +29,7 @@ internal static class Chromium
         foreach (var argument in new[]
         {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
-            "--no-first-run", "--virtual-time-budget=3000", $"--user-data-dir={Directory.CreateTempSubdirectory("chromium-").FullName}", "--dump-dom", url,
+            "--no-first-run", "--virtual-time-budget=3000", $"--user-data-dir={profile}", "--dump-dom", url,
         })
         {
             start.ArgumentList.Add(argument);
