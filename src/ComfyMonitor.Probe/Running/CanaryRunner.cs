@@ -129,7 +129,8 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var cleanup = promptId is null ? "nothing was submitted" : await CleanUpTimedOutAsync(client, promptId);
+            var cleanup = promptId is null ? "nothing was submitted"
+                : await CleanUpAsync(ct => CleanUpTimedOutAsync(client, promptId, ct), "the clean-up itself timed out", cancellationToken);
             return Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s; {cleanup}", notes), null, null);
         }
         finally
@@ -143,8 +144,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             {
                 // A run that ended before its prompt did (timeout, a failing server), or whose delete failed, may
                 // leave an entry later: it is remembered and deleted by a later run.
-                using var cleanupTimeout = new CancellationTokenSource(options.RequestTimeout);
-                if (!(await client.DeleteFromHistoryAsync([promptId], cleanupTimeout.Token)).IsSuccess || !finished)
+                if (!await CleanUpAsync(async ct => (await client.DeleteFromHistoryAsync([promptId], ct)).IsSuccess, false, cancellationToken) || !finished)
                 {
                     _leftovers.GetOrAdd(endpoint.Name, _ => new())[promptId] = 0;
                 }
@@ -152,7 +152,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             if (options.DeleteHistory && !cancellationToken.IsCancellationRequested)
             {
-                await DeleteLeftoversAsync(endpoint.Name, client, promptId);
+                await CleanUpAsync(async ct => await DeleteLeftoversAsync(endpoint.Name, client, promptId, ct), false, cancellationToken);
             }
         }
 
@@ -276,41 +276,59 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     /// Deletes the history entries of earlier timed-out runs that finished since; forgets those no longer queued
     /// nor in the history. Without this, every run timed out while running would leave an entry behind.
     /// </summary>
-    private async Task DeleteLeftoversAsync(string instance, ComfyClient client, string? current)
+    private async Task<bool> DeleteLeftoversAsync(string instance, ComfyClient client, string? current, CancellationToken cancellationToken)
     {
         if (!_leftovers.TryGetValue(instance, out var leftovers) || leftovers.IsEmpty)
         {
-            return;
+            return true;
         }
 
-        using var cts = new CancellationTokenSource(options.RequestTimeout);
-        var queue = await client.GetQueueAsync(cts.Token);
+        var queue = await client.GetQueueAsync(cancellationToken);
         if (!queue.IsSuccess)
         {
-            return;
+            return false;
         }
 
         var queued = queue.Value.Running.Concat(queue.Value.Pending).Select(p => p.PromptId).ToHashSet(StringComparer.Ordinal);
         foreach (var id in leftovers.Keys.Where(id => id != current && !queued.Contains(id)))
         {
-            var entry = await client.GetHistoryEntryAsync(id, cts.Token);
+            var entry = await client.GetHistoryEntryAsync(id, cancellationToken);
             if (!entry.IsSuccess)
             {
-                return;
+                return false;
             }
 
-            if (entry.Value is null || (await client.DeleteFromHistoryAsync([id], cts.Token)).IsSuccess)
+            if (entry.Value is null || (await client.DeleteFromHistoryAsync([id], cancellationToken)).IsSuccess)
             {
                 leftovers.TryRemove(id, out _);
             }
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Runs a clean-up after the run's own deadline: each request keeps the client's timeout, the whole is bounded
+    /// by a few of them, and running out of time is a result (<paramref name="onTimeout"/>), never an exception.
+    /// </summary>
+    private async Task<T> CleanUpAsync<T>(Func<CancellationToken, Task<T>> cleanup, T onTimeout, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(options.RequestTimeout * 4);
+        try
+        {
+            return await cleanup(bound.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return onTimeout;
+        }
     }
 
     /// <summary>Removes the probe's own prompt after a timeout, without touching anybody else's work.</summary>
-    private async Task<string> CleanUpTimedOutAsync(ComfyClient client, string promptId)
+    private static async Task<string> CleanUpTimedOutAsync(ComfyClient client, string promptId, CancellationToken cancellationToken)
     {
-        using var cts = new CancellationTokenSource(options.RequestTimeout);
-        var queue = await client.GetQueueAsync(cts.Token);
+        var queue = await client.GetQueueAsync(cancellationToken);
         if (!queue.IsSuccess)
         {
             return $"could not read the queue to clean up ({queue.Error.Label})";
@@ -318,20 +336,20 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
         if (queue.Value.Pending.Any(p => p.PromptId == promptId))
         {
-            var deleted = await client.DeleteFromQueueAsync([promptId], cts.Token);
+            var deleted = await client.DeleteFromQueueAsync([promptId], cancellationToken);
             return deleted.IsSuccess ? "removed the probe's pending prompt from the queue" : $"could not remove the probe's pending prompt ({deleted.Error.Label})";
         }
 
         if (queue.Value.Running.Any(p => p.PromptId == promptId))
         {
-            var stats = await client.GetSystemStatsAsync(cts.Token);
+            var stats = await client.GetSystemStatsAsync(cancellationToken);
             var version = stats.IsSuccess ? stats.Value.System?.ComfyUIVersion : null;
             if (!SupportsTargetedInterrupt(version))
             {
                 return $"the probe's prompt is still running; this server (version {version ?? "unknown"}) cannot interrupt by prompt id, so the probe did not interrupt anything";
             }
 
-            var interrupted = await client.InterruptAsync(promptId, cts.Token);
+            var interrupted = await client.InterruptAsync(promptId, cancellationToken);
             return interrupted.IsSuccess ? "interrupted the probe's own running prompt" : $"could not interrupt the probe's prompt ({interrupted.Error.Label})";
         }
 

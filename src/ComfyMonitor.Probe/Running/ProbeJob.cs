@@ -18,7 +18,18 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 
         foreach (var canary in canaries)
         {
-            var run = await runner.RunAsync(instance.Endpoint, instance.Client, canary, cancellationToken);
+            CanaryRun run;
+            try
+            {
+                run = await runner.RunAsync(instance.Endpoint, instance.Client, canary, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A bug, not a server's fault (those are runs with reasons): logged as an error, the next canary still runs.
+                LogCrashed(logger, ex, canary.Name, instance.Endpoint.Name);
+                continue;
+            }
+
             instance.Status(canary.Name).Record(run);
             metrics.Record(run);
             if (!run.Success)
@@ -27,6 +38,9 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Canary {Canary} on {Instance} stopped with an unexpected error")]
+    private static partial void LogCrashed(ILogger logger, Exception exception, string canary, string instance);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Canary {Canary} failed on {Instance}: {Reason} ({Detail})")]
     private static partial void LogFailed(ILogger logger, string canary, string instance, string reason, string? detail);
