@@ -16,6 +16,8 @@ public sealed class ContentTests(WatchedFleet fleet)
         Assert.Equal(1, c.Value("comfyui_up", "queue-10k"));
         Assert.Equal(0, c.Value("comfyui_queue_running", "queue-10k"));
         Assert.All(c.For("comfyui_scrape_errors_total", "queue-10k"), s => Assert.Equal(0, s.Value));
+
+        await fleet.AssertHealthyFreshAsync();
     }
 
     [Fact]
@@ -37,6 +39,8 @@ public sealed class ContentTests(WatchedFleet fleet)
         Assert.Equal(2, after.Value("comfyui_prompts_completed_total", "duplicates", ("status", "success")));
         Assert.Equal(1, after.Value("comfyui_queue_running", "duplicates"));
         Assert.All(after.For("comfyui_scrape_errors_total", "duplicates"), s => Assert.Equal(0, s.Value));
+
+        await fleet.AssertHealthyFreshAsync();
     }
 
     [Fact]
@@ -76,6 +80,8 @@ public sealed class ContentTests(WatchedFleet fleet)
         var after = await fleet.CollectorMetricsAsync();
         Assert.Equal(0, after.Value("comfyui_prompts_completed_total", name, ("status", "error")));
         Assert.Equal(1, after.Value("comfyui_up", name));
+
+        await fleet.AssertHealthyFreshAsync();
     }
 
     [Fact]
@@ -112,5 +118,7 @@ public sealed class ContentTests(WatchedFleet fleet)
         await fleet.WaitAsync((_, p) => p.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "success"), ("reason", "none"))
             > failed.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "success"), ("reason", "none")), TimeSpan.FromSeconds(15), "a good canary after the restart");
         Assert.Empty(fleet.Failures());
+
+        await fleet.AssertHealthyFreshAsync();
     }
 }

@@ -36,6 +36,8 @@ public sealed class HostileContentTests(WatchedFleet fleet)
 
         var fleetApi = (await fleet.Collector.GetFromJsonAsync<JsonArray>("api/fleet"))!.Single(e => (string?)e!["instance"] == Name)!;
         Assert.Contains("<script>", (string?)fleetApi["device"]); // the JSON API carries the text as text
+
+        await fleet.AssertHealthyFreshAsync();
     }
 
     [Fact]
@@ -60,6 +62,8 @@ public sealed class HostileContentTests(WatchedFleet fleet)
         Assert.Empty(collector.Named("fake_metric"));
         var device = collector.Named("comfyui_device_vram_total_bytes").Single(s => s.Labels["comfyui_instance"] == Name).Labels["device"];
         Assert.Contains('\uFFFD', device); // the lone surrogate, replaced
+
+        await fleet.AssertHealthyFreshAsync();
     }
 
     [Fact]
@@ -75,5 +79,7 @@ public sealed class HostileContentTests(WatchedFleet fleet)
         Assert.True(other.Value >= 0.8 * HostileServer.FloodSize - 50, $"overflow counted {other.Value}");
         Assert.True(collector.Samples.Count < 5000, $"{collector.Samples.Count} series in /metrics");
         Assert.Equal("", await Promtool.CheckMetricsAsync(await fleet.Collector.GetStringAsync("metrics")));
+
+        await fleet.AssertHealthyFreshAsync();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Reliability.Tests;
@@ -183,6 +184,20 @@ public sealed class WatchedFleet : IAsyncLifetime
         lock (Duplicates)
         {
             return HistoryJson.Page(Duplicates, maxItems);
+        }
+    }
+
+    /// <summary>The healthy instances were scraped within the last two intervals and their last canaries passed.</summary>
+    internal async Task AssertHealthyFreshAsync()
+    {
+        var fleet = await Collector.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>("api/fleet");
+        var probe = await ProbeMetricsAsync();
+        for (var i = 0; i < Healthy; i++)
+        {
+            var entry = fleet!.Single(e => (string?)e!["instance"] == HealthyName(i))!;
+            var age = DateTimeOffset.UtcNow - (DateTimeOffset)entry["lastScrape"]!;
+            Assert.True((bool)entry["up"]! && age < CollectorInterval * 2.5, $"{HealthyName(i)}: up {entry["up"]}, last scraped {age.TotalSeconds:0.0} s ago");
+            Assert.All(new[] { "render", "upload", "mask" }, c => Assert.Equal(1, probe.Value("comfyui_canary_success", HealthyName(i), ("canary", c))));
         }
     }
 
