@@ -57,7 +57,8 @@ foreach (var service in new[] { collector, probe })
 var dashboards = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "dashboards"));
 var runbookBase = builder.Configuration["Monitoring:RunbookBase"] ?? "https://github.com/YOUR-ORG/comfymonitor/blob/main";
 var mode = MonitoringStack.Choose(builder.Configuration["Monitoring:Mode"], MonitoringStack.ContainerRuntimeHealthy, MonitoringStack.OnPath);
-var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}", mode.ToString().ToLowerInvariant());
+// One folder per app model built (tests build several in one process, at once).
+var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], mode.ToString().ToLowerInvariant());
 var generated = Path.Combine(work, "prometheus");
 switch (mode)
 {
