@@ -35,7 +35,7 @@ public static class CollectorExtensions
             m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null);
 
             // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
-            var maxInstances = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
+            var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
             foreach (var name in CollectorMetrics.PerInstanceMetrics)
             {
                 var limit = (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * Math.Max(1, maxInstances)) + 100;
@@ -44,7 +44,7 @@ public static class CollectorExtensions
         });
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
-        var maxConcurrency = builder.Configuration.GetValue($"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
+        var maxConcurrency = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
         services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval);
         return builder;
     }

@@ -24,6 +24,12 @@ public static class OptionsCheck
             {
                 failures.AddRange(invalid.Failures);
             }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is InvalidOperationException unreadable)
+            {
+                // A value the binder cannot convert ("Failed to convert configuration value at 'Collector:Interval'
+                // to type 'System.TimeSpan'"): the binder stops at the first one of each section.
+                failures.Add(unreadable.Message);
+            }
         }
 
         if (failures.Count > 0)

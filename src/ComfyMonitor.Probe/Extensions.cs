@@ -5,6 +5,7 @@ using ComfyMonitor.Probe.Pages;
 using ComfyMonitor.Probe.Running;
 using ComfyMonitor.Probe.State;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -24,11 +25,22 @@ public static class ProbeExtensions
         services.AddComfyApi();
         services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<ProbeOptions>>((client, probe) => client.Timeout = probe.Value.RequestTimeout);
 
+        // OpenTelemetry keeps 2,000 series per metric unless told otherwise: with three canaries, the phase
+        // durations of a hundred instances would already overflow.
+        var maxInstances = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxInstances", new ProbeOptions().MaxInstances);
+        var canaries = 3 + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
+        services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            foreach (var (name, perCanary) in ProbeMetrics.SeriesPerCanary)
+            {
+                m.AddView(name, new MetricStreamConfiguration { CardinalityLimit = (perCanary * canaries * maxInstances) + 100 });
+            }
+        });
         services.AddSingleton<ProbeFleet>();
         services.AddSingleton<ProbeMetrics>();
         services.AddSingleton<CanaryRunner>();
         services.AddSingleton<IEnumerable<Canary>>(sp => Canaries(sp.GetRequiredService<IOptions<ProbeOptions>>().Value));
-        var maxConcurrency = builder.Configuration.GetValue($"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
+        var maxConcurrency = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
         services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval);
         return builder;
     }

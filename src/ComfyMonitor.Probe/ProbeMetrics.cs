@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ComfyMonitor.Probe.Canaries;
 using ComfyMonitor.Probe.Running;
 using ComfyMonitor.Probe.State;
 
@@ -13,6 +14,18 @@ public sealed class ProbeMetrics
     public const string Duration = "comfyui_canary_duration";
     public const string Runs = "comfyui_canary_runs";
     private const string InstanceLabel = "comfyui_instance";
+
+    /// <summary>
+    /// Series per instance and canary of each instrument, at most: runs by result and reason (success, or one of the
+    /// failure reasons), durations by phase.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> SeriesPerCanary = new Dictionary<string, int>
+    {
+        [Success] = 1,
+        [LastSuccess] = 1,
+        [Runs] = 1 + FailureReasons.All.Count,
+        [Duration] = Phase.All.Count,
+    };
 
     private static readonly double[] Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 

@@ -35,6 +35,12 @@ public sealed class ProbeOptions
     /// <summary>Instances probed at once.</summary>
     public int MaxConcurrency { get; set; } = 16;
 
+    /// <summary>
+    /// The most instances one replica expects. It sizes each metric's series limit (OpenTelemetry keeps a
+    /// fixed number of series per metric, 2,000 unless told otherwise, and folds the rest into an overflow series).
+    /// </summary>
+    public int MaxInstances { get; set; } = 5000;
+
     public bool IsEnabled(string canary) => !Canaries.TryGetValue(canary, out var toggle) || toggle.Enabled;
 }
 

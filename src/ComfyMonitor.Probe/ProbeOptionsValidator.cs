@@ -33,6 +33,11 @@ public sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
             problems.Add($"{s}:MaxConcurrency must be at least 1 (got {o.MaxConcurrency})");
         }
 
+        if (o.MaxInstances < 1)
+        {
+            problems.Add($"{s}:MaxInstances must be at least 1 (got {o.MaxInstances})");
+        }
+
         if (o.RecentRuns < 1)
         {
             problems.Add($"{s}:RecentRuns must be at least 1 (got {o.RecentRuns})");

@@ -67,6 +67,8 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
         var reflected = Scenarios.ToDictionary(s => s, _ => (Seen: 0, Shown: 0));
         var unprobed = Scenarios.ToDictionary(s => s, _ => 0);
         var misses = new List<string>();
+        var unreached = new List<string>();
+        var vram = new Dictionary<string, double>(StringComparer.Ordinal);
         (long Rss, int Handles)[] first = [], last = [];
         long[] firstLive = [], lastLive = [];
         var liveHeap = LiveHeap.Install();
@@ -96,9 +98,9 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 }
             }
 
-            var before = (await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics"), await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics"));
+            var before = await SnapshotAsync(http);
             await Task.Delay(phase);
-            var after = (await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics"), await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics"));
+            var after = await SnapshotAsync(http);
             // The first phase warms up (the collector's first cycles, JIT): faults are judged from the second on.
             foreach (var (i, scenario) in round == 0 ? [] : faulted)
             {
@@ -106,14 +108,32 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 if (ProbeOnly.Contains(scenario) && !Probed(instance, before, after))
                 {
                     unprobed[scenario]++; // the probe did not reach this instance in this phase: nothing to judge
+                    if (unreached.Count < 8)
+                    {
+                        var runs = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/api/runs"))!.AsArray()
+                            .Where(r => (string?)r!["instance"] == instance).Take(4)
+                            .Select(r => $"{r!["started"]} {r["canary"]} {r["reason"]} {r["phases"]?["total"]}");
+                        unreached.Add($"phase {round}: {scenario} on instance {i} not probed; last runs: {string.Join(" | ", runs)}");
+                    }
+
                     continue;
                 }
 
-                var shown = Shown(scenario, instance, before, after);
+                var shown = Shown(scenario, instance, before, after, vram.GetValueOrDefault(instance, double.NaN));
                 reflected[scenario] = (reflected[scenario].Seen + 1, reflected[scenario].Shown + (shown ? 1 : 0));
                 if (!shown && misses.Count < 20)
                 {
                     misses.Add($"phase {round}: {scenario} on instance {i}");
+                }
+            }
+
+            // Free VRAM as last read before the next phase's switch: the baseline a leak must fall below.
+            for (var i = 0; i < instances; i++)
+            {
+                var instance = $"127.0.0.1:{BasePort + i}";
+                if (after.Collector.Has(instance, VramFree))
+                {
+                    vram[instance] = after.Collector.Sum(instance, VramFree);
                 }
             }
 
@@ -139,7 +159,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             }
 
             last = now;
-            static long Heap(string metrics) => (long)ScaleRun.Sum(metrics, "dotnet_gc_last_collection_heap_size_bytes", "");
+            static long Heap(Exposition metrics) => (long)ScaleRun.Sum(metrics.Text, "dotnet_gc_last_collection_heap_size_bytes", "");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{clock.Elapsed:hh\\:mm\\:ss}] phase {round + 1}/{phases}: collector {now[0].Rss >> 20} MiB (GC heap {Heap(after.Item1) >> 20} MiB) {now[0].Handles} fds, probe {now[1].Rss >> 20} MiB (GC heap {Heap(after.Item2) >> 20} MiB) {now[1].Handles} fds, {Interlocked.Read(ref _errorLines)} error lines"));
         }
@@ -172,7 +192,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
         var allShown = reflected.Values.All(r => r.Seen > 0 && r.Shown == r.Seen);
         ok &= allShown && _errorLines == 0;
         Console.WriteLine($"unhandled exceptions / error log lines: {_errorLines}");
-        foreach (var line in _errorSamples.Concat(misses))
+        foreach (var line in _errorSamples.Concat(misses).Concat(unreached))
         {
             Console.WriteLine("  " + line);
         }
@@ -185,16 +205,23 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
     /// <summary>Faults only a canary can see.</summary>
     private static readonly string[] ProbeOnly = ["wrong-pixels", "no-websocket"];
 
-    private static bool Probed(string instance, (string Collector, string Probe) before, (string Collector, string Probe) after) =>
-        ScaleRun.Sum(after.Probe, "comfyui_canary_runs_total", $"comfyui_instance=\"{instance}\"") > ScaleRun.Sum(before.Probe, "comfyui_canary_runs_total", $"comfyui_instance=\"{instance}\"");
+    private const string VramFree = "comfyui_device_vram_free_bytes";
 
-    /// <summary>Whether the metrics show <paramref name="scenario"/> on <paramref name="instance"/> over the phase.</summary>
-    private static bool Shown(string scenario, string instance, (string Collector, string Probe) before, (string Collector, string Probe) after)
+    private static async Task<(Exposition Collector, Exposition Probe)> SnapshotAsync(HttpClient http) =>
+        (new(await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics")), new(await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics")));
+
+    private static bool Probed(string instance, (Exposition Collector, Exposition Probe) before, (Exposition Collector, Exposition Probe) after) =>
+        after.Probe.Sum(instance, "comfyui_canary_runs_total") > before.Probe.Sum(instance, "comfyui_canary_runs_total");
+
+    /// <summary>
+    /// Whether the metrics show <paramref name="scenario"/> on <paramref name="instance"/> over the phase.
+    /// <paramref name="vramBefore"/> is the free VRAM last read before the phase began (NaN if never read).
+    /// </summary>
+    private static bool Shown(string scenario, string instance, (Exposition Collector, Exposition Probe) before, (Exposition Collector, Exposition Probe) after, double vramBefore)
     {
-        var label = $"comfyui_instance=\"{instance}\"";
         double Delta(bool probe, string name, string filter = "") =>
-            ScaleRun.Sum(probe ? after.Probe : after.Collector, name, label + filter) - ScaleRun.Sum(probe ? before.Probe : before.Collector, name, label + filter);
-        double Now(bool probe, string name, string filter = "") => ScaleRun.Sum(probe ? after.Probe : after.Collector, name, label + filter);
+            (probe ? after.Probe : after.Collector).Sum(instance, name, filter) - (probe ? before.Probe : before.Collector).Sum(instance, name, filter);
+        double Now(bool probe, string name, string filter = "") => (probe ? after.Probe : after.Collector).Sum(instance, name, filter);
         return scenario switch
         {
             "down" => Now(false, "comfyui_up") == 0 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"system_stats\",reason=\"connect\"") > 0,
@@ -204,7 +231,9 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             "stuck" => Now(false, "comfyui_queue_stalled") == 1,
             "oom" => Delta(false, "comfyui_prompts_completed_total", ",status=\"error\"") > 0
                 && (Delta(true, "comfyui_canary_runs_total", ",reason=\"execution_error\"") > 0 || !Probed(instance, before, after)),
-            "vram-leak" => Now(false, "comfyui_device_vram_free_bytes") < ScaleRun.Sum(before.Collector, "comfyui_device_vram_free_bytes", label),
+            // Read at the end of the phase, below the last reading before it (the simulator's soak prompts hold no VRAM
+            // while they run, so a healthy instance's reading is steady).
+            "vram-leak" => after.Collector.Has(instance, VramFree) && Now(false, VramFree) < vramBefore,
             "slow" => Delta(false, "comfyui_scrape_duration_seconds_sum", ",endpoint=\"system_stats\"") / Math.Max(1, Delta(false, "comfyui_scrape_duration_seconds_count", ",endpoint=\"system_stats\"")) >= 0.9,
             "wrong-pixels" => Delta(true, "comfyui_canary_runs_total", ",reason=\"output_mismatch\"") > 0,
             "broken-history" => Now(false, "comfyui_up") == 1 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"history\",reason=\"http_status\"") > 0,

@@ -40,6 +40,17 @@ public sealed class BadConfigurationTests
                 "ComfyUI__Instances__0__Url=gpu-01:8188|Probe__Shard__Index=1|Probe__Canaries__Sparkle__Enabled=true",
                 ["ComfyUI:Instances:0:Url", "Probe:Shard:Index must be from 0", "Probe:Canaries:Sparkle is not a built-in canary"]
             },
+            {
+                // Values that are not numbers or durations at all, including those read while the services are built.
+                "ComfyMonitor.Collector",
+                "ComfyUI__Instances__0__Url=http://a:8188|Collector__Interval=5s|Collector__MaxConcurrency=lots|Collector__MaxInstances=many",
+                ["'Collector:", "to type"]
+            },
+            {
+                "ComfyMonitor.Probe",
+                "ComfyUI__Instances__0__Url=http://a:8188|Probe__Timeout=2m|Probe__MaxConcurrency=lots|Probe__MaxInstances=many",
+                ["'Probe:", "to type"]
+            },
         };
     }
 

@@ -10,4 +10,6 @@ public static class Phase
     public const string Execute = "execute";
     public const string FetchOutput = "fetch_output";
     public const string Total = "total";
+
+    public static readonly IReadOnlyList<string> All = [UploadImage, UploadMask, Submit, QueueWait, Execute, FetchOutput, Total];
 }

@@ -1,0 +1,15 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace ComfyMonitor.Discovery;
+
+/// <summary>
+/// Settings the services need while they are being built (thread pools, series limits), before the options are
+/// validated: a value that is missing or unreadable gives the default here, and is reported with every other
+/// problem when the options are checked at start.
+/// </summary>
+public static class LenientSettings
+{
+    public static int PositiveInt(IConfiguration configuration, string key, int fallback) =>
+        int.TryParse(configuration[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+}

@@ -1,0 +1,34 @@
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Probe.Tests;
+
+/// <summary>
+/// A fleet whose canary series pass OpenTelemetry's default 2,000 per metric keeps every instance's series
+/// (found by the soak run: with 500 instances most phase durations and new failure reasons went to the overflow series).
+/// </summary>
+public sealed class FleetSizeTests
+{
+    [Fact]
+    public async Task OneHundredFiftyInstancesAllHaveTheirCanarySeries()
+    {
+        const int count = 150;
+        string[] canaries = ["render", "upload", "mask"];
+        await using var sim = await SimulatorHost.StartAsync(instances: count);
+        await using var probe = await ProbeHost.StartAsync(Enumerable.Range(0, count).Select(i => sim.Url(i)), TimeSpan.FromSeconds(5), new Dictionary<string, string?>
+        {
+            ["Probe:MaxConcurrency"] = "32",
+        });
+        string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
+
+        var m = await probe.WaitForMetricsAsync(
+            m => Enumerable.Range(0, count).All(i => canaries.All(c => m.Value("comfyui_canary_duration_seconds_count", Name(i), ("canary", c), ("phase", "total")) >= 1)),
+            TimeSpan.FromSeconds(60), "a run of every canary on every instance");
+        Assert.DoesNotContain(m.Samples, s => s.Labels.ContainsKey("otel_metric_overflow"));
+        var durations = m.Named("comfyui_canary_duration_seconds_count").ToList();
+        Assert.True(durations.Count > 2000, $"only {durations.Count} duration series: the fleet does not pass the default limit");
+        var perInstance = durations.Count(s => s.Labels["comfyui_instance"] == Name(0));
+        Assert.All(Enumerable.Range(1, count - 1), i => Assert.Equal(perInstance, durations.Count(s => s.Labels["comfyui_instance"] == Name(i))));
+        Assert.Equal(count * canaries.Length, m.Named("comfyui_canary_success").Count());
+        Assert.Equal(count * canaries.Length, m.Named("comfyui_canary_runs_total").Count(s => s.Labels["result"] == "success"));
+    }
+}
