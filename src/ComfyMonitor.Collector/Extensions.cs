@@ -30,22 +30,22 @@ public static class CollectorExtensions
 
         // comfyui_scrape_duration_seconds already times every request per instance; the HttpClient's own
         // per-server series would double the cardinality for nothing.
+        // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
+        var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
         services.AddOpenTelemetry().WithMetrics(m =>
         {
             m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null);
-
-            // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
-            var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
             foreach (var name in CollectorMetrics.PerInstanceMetrics)
             {
-                var limit = (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * Math.Max(1, maxInstances)) + 100;
+                var limit = (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100;
                 m.AddView(name, new MetricStreamConfiguration { CardinalityLimit = limit });
             }
         });
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
-        services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval);
+        services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval,
+            maxInstances, $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}");
         return builder;
     }
 

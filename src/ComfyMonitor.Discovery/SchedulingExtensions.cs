@@ -8,9 +8,11 @@ public static class SchedulingExtensions
 {
     /// <summary>
     /// A Quartz scheduler (unique name, so that several can share a process) with <paramref name="maxConcurrency"/>
-    /// jobs at once, and a <see cref="TargetScheduler{TJob}"/> that keeps one <typeparamref name="TJob"/> per target.
+    /// jobs at once, and a <see cref="TargetScheduler{TJob}"/> that keeps one <typeparamref name="TJob"/> per target
+    /// and warns when there are more targets than <paramref name="maxInstances"/> (the setting <paramref name="maxInstancesKey"/>
+    /// that sized the series limits).
     /// </summary>
-    public static IServiceCollection AddPerTargetJobs<TJob, TWatched>(this IServiceCollection services, string group, int maxConcurrency, Func<IServiceProvider, TimeSpan> interval)
+    public static IServiceCollection AddPerTargetJobs<TJob, TWatched>(this IServiceCollection services, string group, int maxConcurrency, Func<IServiceProvider, TimeSpan> interval, int maxInstances, string maxInstancesKey)
         where TJob : IJob
         where TWatched : class, IWatchedTargets
     {
@@ -29,7 +31,7 @@ public static class SchedulingExtensions
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         services.AddSingleton<TWatched>();
         services.AddSingleton<IWatchedTargets>(sp => sp.GetRequiredService<TWatched>());
-        services.AddSingleton(sp => new TargetScheduleOptions(group, interval(sp)));
+        services.AddSingleton(sp => new TargetScheduleOptions(group, interval(sp), maxInstances, maxInstancesKey));
         services.AddHostedService<TargetScheduler<TJob>>();
         return services;
     }

@@ -24,6 +24,7 @@ public sealed partial class TargetScheduler<TJob>(
     public const string InstanceKey = "instance";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _overLimit;
     private CancellationTokenSource? _stopping;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -88,6 +89,15 @@ public sealed partial class TargetScheduler<TJob>(
                     .Build();
                 await scheduler.ScheduleJob(job, trigger, cancellationToken: cancellationToken);
             }
+
+            // Past the limit, OpenTelemetry folds new series into otel_metric_overflow: readings would be lost silently.
+            var over = targets.Count > options.MaxInstances;
+            if (over && !_overLimit)
+            {
+                LogOverLimit(logger, targets.Count, options.MaxInstancesKey, options.MaxInstances);
+            }
+
+            _overLimit = over;
         }
         finally
         {
@@ -110,9 +120,15 @@ public sealed partial class TargetScheduler<TJob>(
         }
     });
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} instances are watched but the series limits were sized for {Key} = {Max}: the readings of some will be folded into otel_metric_overflow series; raise {Key} or shard")]
+    private static partial void LogOverLimit(ILogger logger, int count, string key, int max);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Rescheduling after a target change failed")]
     private static partial void LogReconcileFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>The job group and interval of a <see cref="TargetScheduler{TJob}"/>.</summary>
-public sealed record TargetScheduleOptions(string Group, TimeSpan Interval);
+/// <summary>
+/// The job group and interval of a <see cref="TargetScheduler{TJob}"/>, and the number of targets the service's series
+/// limits were sized for (<paramref name="MaxInstancesKey"/> names the setting).
+/// </summary>
+public sealed record TargetScheduleOptions(string Group, TimeSpan Interval, int MaxInstances = int.MaxValue, string MaxInstancesKey = "MaxInstances");

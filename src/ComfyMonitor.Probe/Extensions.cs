@@ -41,7 +41,8 @@ public static class ProbeExtensions
         services.AddSingleton<CanaryRunner>();
         services.AddSingleton<IEnumerable<Canary>>(sp => Canaries(sp.GetRequiredService<IOptions<ProbeOptions>>().Value));
         var maxConcurrency = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
-        services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval);
+        services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval,
+            maxInstances, $"{ProbeOptions.Section}:{nameof(ProbeOptions.MaxInstances)}");
         return builder;
     }
 

@@ -69,6 +69,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
         var misses = new List<string>();
         var unreached = new List<string>();
         var vram = new Dictionary<string, double>(StringComparer.Ordinal);
+        string? overflow = null;
         (long Rss, int Handles)[] first = [], last = [];
         long[] firstLive = [], lastLive = [];
         var liveHeap = LiveHeap.Install();
@@ -125,6 +126,12 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 {
                     misses.Add($"phase {round}: {scenario} on instance {i}");
                 }
+            }
+
+            // A series folded into OpenTelemetry's overflow series is a reading lost.
+            if (overflow is null && (after.Collector.Text.Contains(Overflow, StringComparison.Ordinal) || after.Probe.Text.Contains(Overflow, StringComparison.Ordinal)))
+            {
+                overflow = $"phase {round}: a metric passed its series limit ({Overflow} in the {(after.Collector.Text.Contains(Overflow, StringComparison.Ordinal) ? "collector" : "probe")}'s exposition)";
             }
 
             // Free VRAM as last read before the next phase's switch: the baseline a leak must fall below.
@@ -190,8 +197,9 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
         }
 
         var allShown = reflected.Values.All(r => r.Seen > 0 && r.Shown == r.Seen);
-        ok &= allShown && _errorLines == 0;
+        ok &= allShown && _errorLines == 0 && overflow is null;
         Console.WriteLine($"unhandled exceptions / error log lines: {_errorLines}");
+        Console.WriteLine($"series limits: {overflow ?? "no metric overflowed"}");
         foreach (var line in _errorSamples.Concat(misses).Concat(unreached))
         {
             Console.WriteLine("  " + line);
@@ -206,6 +214,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
     private static readonly string[] ProbeOnly = ["wrong-pixels", "no-websocket"];
 
     private const string VramFree = "comfyui_device_vram_free_bytes";
+    private const string Overflow = "otel_metric_overflow=\"true\"";
 
     private static async Task<(Exposition Collector, Exposition Probe)> SnapshotAsync(HttpClient http) =>
         (new(await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics")), new(await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics")));

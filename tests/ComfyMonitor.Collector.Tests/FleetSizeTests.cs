@@ -35,4 +35,18 @@ public sealed class FleetSizeTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task MoreInstancesThanTheSeriesWereSizedForIsLoggedOnce()
+    {
+        await using var sim = await SimulatorHost.StartAsync(instances: 3);
+        await using var collector = await CollectorHost.StartAsync([sim.Url(0), sim.Url(1), sim.Url(2)], settings: new Dictionary<string, string?>
+        {
+            ["Collector:MaxInstances"] = "2",
+        });
+        await collector.WaitForMetricsAsync(m => m.Named("comfyui_up").Count(s => s.Value == 1) == 3, TimeSpan.FromSeconds(20), "the three instances up");
+        var warnings = collector.Logs.Lines.Where(l => l.Contains("3 instances are watched but the series limits were sized for Collector:MaxInstances = 2", StringComparison.Ordinal)).ToList();
+        Assert.Single(warnings);
+        Assert.StartsWith("Warning", warnings[0], StringComparison.Ordinal);
+    }
 }
