@@ -64,8 +64,11 @@ public static class ServiceDefaultsExtensions
                     .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers" });
                 // Prometheus' text format carries no exemplars: do not keep reservoirs for them per series.
                 metrics.SetExemplarFilter(ExemplarFilterType.AlwaysOff);
+                // No HttpClient metrics: every outgoing request goes to a ComfyUI server and is already timed per
+                // instance by the service's own metrics (scrape durations, canary phases); the per-server
+                // http_client_* series would double the exposition and, past a few hundred servers, OpenTelemetry's
+                // 2,000-series limit per metric (the soak run found them folded into otel_metric_overflow).
                 metrics.AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddMeter(meterNames)
                     // No otel_scope_name label on every series: a fleet's exposition is large enough without it.

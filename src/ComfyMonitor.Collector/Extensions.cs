@@ -28,13 +28,10 @@ public static class CollectorExtensions
             client.MaxResponseBytes = collector.Value.MaxResponseBytes;
         });
 
-        // comfyui_scrape_duration_seconds already times every request per instance; the HttpClient's own
-        // per-server series would double the cardinality for nothing.
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
         var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
         services.AddOpenTelemetry().WithMetrics(m =>
         {
-            m.AddView(i => i.Meter.Name == "System.Net.Http" ? MetricStreamConfiguration.Drop : null);
             foreach (var name in CollectorMetrics.PerInstanceMetrics)
             {
                 var limit = (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100;

@@ -99,8 +99,12 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 }
             }
 
+            // Read at the start, at two thirds and at the end of the phase: a fault counts as shown when the
+            // metrics show it at two thirds or at the end, as they would in some of Prometheus' scrapes.
             var before = await SnapshotAsync(http);
-            await Task.Delay(phase);
+            await Task.Delay(phase * 2 / 3);
+            var mid = await SnapshotAsync(http);
+            await Task.Delay(phase - (phase * 2 / 3));
             var after = await SnapshotAsync(http);
             // The first phase warms up (the collector's first cycles, JIT): faults are judged from the second on.
             foreach (var (i, scenario) in round == 0 ? [] : faulted)
@@ -120,18 +124,20 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                     continue;
                 }
 
-                var shown = Shown(scenario, instance, before, after, vram.GetValueOrDefault(instance, double.NaN));
+                var vramBefore = vram.GetValueOrDefault(instance, double.NaN);
+                var shown = Shown(scenario, instance, before, mid, vramBefore) || Shown(scenario, instance, before, after, vramBefore);
                 reflected[scenario] = (reflected[scenario].Seen + 1, reflected[scenario].Shown + (shown ? 1 : 0));
                 if (!shown && misses.Count < 20)
                 {
-                    misses.Add($"phase {round}: {scenario} on instance {i}");
+                    misses.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, free VRAM {vramBefore / (1 << 20):0} -> {mid.Collector.Sum(instance, VramFree) / (1 << 20):0}/{after.Collector.Sum(instance, VramFree) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
                 }
             }
 
             // A series folded into OpenTelemetry's overflow series is a reading lost.
-            if (overflow is null && (after.Collector.Text.Contains(Overflow, StringComparison.Ordinal) || after.Probe.Text.Contains(Overflow, StringComparison.Ordinal)))
+            if (overflow is null && Overflowed(after.Collector.Text).Concat(Overflowed(after.Probe.Text)).ToList() is { Count: > 0 } overflowed)
             {
-                overflow = $"phase {round}: a metric passed its series limit ({Overflow} in the {(after.Collector.Text.Contains(Overflow, StringComparison.Ordinal) ? "collector" : "probe")}'s exposition)";
+                overflow = $"phase {round}: these metrics passed their series limit ({Overflow}): {string.Join(", ", overflowed.Distinct())}";
             }
 
             // Free VRAM as last read before the next phase's switch: the baseline a leak must fall below.
@@ -215,6 +221,9 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
 
     private const string VramFree = "comfyui_device_vram_free_bytes";
     private const string Overflow = "otel_metric_overflow=\"true\"";
+
+    private static IEnumerable<string> Overflowed(string exposition) =>
+        exposition.Split('\n').Where(l => !l.StartsWith('#') && l.Contains(Overflow, StringComparison.Ordinal)).Select(l => l[..l.IndexOf('{')]);
 
     private static async Task<(Exposition Collector, Exposition Probe)> SnapshotAsync(HttpClient http) =>
         (new(await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics")), new(await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics")));
