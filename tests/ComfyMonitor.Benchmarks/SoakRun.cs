@@ -130,7 +130,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 if (!shown && misses.Count < 20)
                 {
                     misses.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, free VRAM {vramBefore / (1 << 20):0} -> {mid.Collector.Sum(instance, VramFree) / (1 << 20):0}/{after.Collector.Sum(instance, VramFree) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
+                        $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, free + torch-reserved VRAM {vramBefore / (1 << 20):0} -> {OutsideTorch(mid.Collector, instance) / (1 << 20):0}/{OutsideTorch(after.Collector, instance) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
                 }
             }
 
@@ -140,13 +140,13 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 overflow = $"phase {round}: these metrics passed their series limit ({Overflow}): {string.Join(", ", overflowed.Distinct())}";
             }
 
-            // Free VRAM as last read before the next phase's switch: the baseline a leak must fall below.
+            // VRAM outside PyTorch as last read before the next phase's switch: the baseline a leak must fall below.
             for (var i = 0; i < instances; i++)
             {
                 var instance = $"127.0.0.1:{BasePort + i}";
-                if (after.Collector.Has(instance, VramFree))
+                if (OutsideTorch(after.Collector, instance) is { } outside)
                 {
-                    vram[instance] = after.Collector.Sum(instance, VramFree);
+                    vram[instance] = outside;
                 }
             }
 
@@ -220,7 +220,18 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
     private static readonly string[] ProbeOnly = ["wrong-pixels", "no-websocket"];
 
     private const string VramFree = "comfyui_device_vram_free_bytes";
+    private const string TorchVramTotal = "comfyui_device_torch_vram_total_bytes";
     private const string Overflow = "otel_metric_overflow=\"true\"";
+
+    /// <summary>
+    /// Free VRAM plus what PyTorch has reserved: the device's memory less what is held outside PyTorch's pool, the
+    /// share a leak takes. Free VRAM alone rises and falls by gigabytes as the simulator's background users load and
+    /// unload models, and would hide a leak of a few hundred megabytes a minute. Null while the instance has no reading.
+    /// </summary>
+    private static double? OutsideTorch(Exposition metrics, string instance) =>
+        metrics.Has(instance, VramFree) && metrics.Has(instance, TorchVramTotal)
+            ? metrics.Sum(instance, VramFree) + metrics.Sum(instance, TorchVramTotal)
+            : null;
 
     private static IEnumerable<string> Overflowed(string exposition) =>
         exposition.Split('\n').Where(l => !l.StartsWith('#') && l.Contains(Overflow, StringComparison.Ordinal)).Select(l => l[..l.IndexOf('{')]);
@@ -233,7 +244,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
 
     /// <summary>
     /// Whether the metrics show <paramref name="scenario"/> on <paramref name="instance"/> over the phase.
-    /// <paramref name="vramBefore"/> is the free VRAM last read before the phase began (NaN if never read).
+    /// <paramref name="vramBefore"/> is the free plus PyTorch-reserved VRAM last read before the phase began (NaN if never read).
     /// </summary>
     private static bool Shown(string scenario, string instance, (Exposition Collector, Exposition Probe) before, (Exposition Collector, Exposition Probe) after, double vramBefore)
     {
@@ -249,9 +260,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             "stuck" => Now(false, "comfyui_queue_stalled") == 1,
             "oom" => Delta(false, "comfyui_prompts_completed_total", ",status=\"error\"") > 0
                 && (Delta(true, "comfyui_canary_runs_total", ",reason=\"execution_error\"") > 0 || !Probed(instance, before, after)),
-            // Read at the end of the phase, below the last reading before it (the simulator's soak prompts hold no VRAM
-            // while they run, so a healthy instance's reading is steady).
-            "vram-leak" => after.Collector.Has(instance, VramFree) && Now(false, VramFree) < vramBefore,
+            "vram-leak" => OutsideTorch(after.Collector, instance) < vramBefore,
             "slow" => Delta(false, "comfyui_scrape_duration_seconds_sum", ",endpoint=\"system_stats\"") / Math.Max(1, Delta(false, "comfyui_scrape_duration_seconds_count", ",endpoint=\"system_stats\"")) >= 0.9,
             "wrong-pixels" => Delta(true, "comfyui_canary_runs_total", ",reason=\"output_mismatch\"") > 0,
             "broken-history" => Now(false, "comfyui_up") == 1 && Delta(false, "comfyui_scrape_errors_total", ",endpoint=\"history\",reason=\"http_status\"") > 0,
