@@ -20,8 +20,8 @@ namespace Microsoft.Extensions.Hosting;
 /// service discovery: every address ComfyMonitor calls is a literal URL (configuration, file_sd,
 /// http_sd), and Microsoft.Extensions.ServiceDiscovery 10.11 leaks a configuration change-token
 /// registration each time it resolves a name it has not resolved in the last 10 s
-/// (dotnet/extensions#7673) — every probe run of every instance, about 14 MiB in 30 min with 500
-/// instances, found by the soak run.
+/// (dotnet/extensions#7673) — every probe run of every instance. Found by the soak run (500 instances):
+/// the change tokens' count rose by hundreds a minute; without service discovery it stays at two.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
