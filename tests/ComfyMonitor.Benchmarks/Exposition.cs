@@ -37,6 +37,9 @@ internal sealed class Exposition
 
     public string Text { get; }
 
+    /// <summary>When the exposition was read.</summary>
+    public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+
     /// <summary>The sum of the samples of <paramref name="name"/> for <paramref name="instance"/> whose line contains <paramref name="filter"/>.</summary>
     public double Sum(string instance, string name, string filter = "") => Samples(instance, name, filter).Sum();
 

@@ -119,10 +119,12 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 var vramBefore = vram.GetValueOrDefault(instance, double.NaN);
                 var shown = Shown(scenario, instance, before, mid, vramBefore) || Shown(scenario, instance, before, after, vramBefore);
                 reflected[scenario] = (reflected[scenario].Seen + 1, reflected[scenario].Shown + (shown ? 1 : 0));
+                string Queue(Exposition m) => $"{m.Sum(instance, "comfyui_queue_running")}+{m.Sum(instance, "comfyui_queue_pending")} (running for {m.Sum(instance, "comfyui_queue_running_age_seconds"):0} s)";
+                double Since(Exposition m) => m.At.ToUnixTimeSeconds() - m.Sum(instance, "comfyui_queue_last_progress_timestamp_seconds");
                 if (!shown && misses.Count < 20)
                 {
                     misses.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, free + torch-reserved VRAM {vramBefore / (1 << 20):0} -> {OutsideTorch(mid.Collector, instance) / (1 << 20):0}/{OutsideTorch(after.Collector, instance) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
+                        $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, running/pending {Queue(mid.Collector)}/{Queue(after.Collector)}, last progress {Since(mid.Collector):0} s/{Since(after.Collector):0} s ago, free + torch-reserved VRAM {vramBefore / (1 << 20):0} -> {OutsideTorch(mid.Collector, instance) / (1 << 20):0}/{OutsideTorch(after.Collector, instance) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
                 }
             }
 
