@@ -131,4 +131,4 @@ public sealed partial class TargetScheduler<TJob>(
 /// The job group and interval of a <see cref="TargetScheduler{TJob}"/>, and the number of targets the service's series
 /// limits were sized for (<paramref name="MaxInstancesKey"/> names the setting).
 /// </summary>
-public sealed record TargetScheduleOptions(string Group, TimeSpan Interval, int MaxInstances = int.MaxValue, string MaxInstancesKey = "MaxInstances");
+public sealed record TargetScheduleOptions(string Group, TimeSpan Interval, int MaxInstances, string MaxInstancesKey);

@@ -25,10 +25,10 @@ public static class ProbeExtensions
         services.AddComfyApi();
         services.AddOptions<ComfyMonitor.ComfyApi.ComfyClientOptions>().Configure<IOptions<ProbeOptions>>((client, probe) => client.Timeout = probe.Value.RequestTimeout);
 
-        // OpenTelemetry keeps 2,000 series per metric unless told otherwise: with three canaries, the phase
+        // OpenTelemetry keeps 2,000 series per metric unless told otherwise: with the built-in canaries, the phase
         // durations of a hundred instances would already overflow.
         var maxInstances = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxInstances", new ProbeOptions().MaxInstances);
-        var canaries = 3 + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
+        var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
         services.AddOpenTelemetry().WithMetrics(m =>
         {
             foreach (var (name, perCanary) in ProbeMetrics.SeriesPerCanary)

@@ -119,10 +119,10 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
                 var vramBefore = vram.GetValueOrDefault(instance, double.NaN);
                 var shown = Shown(scenario, instance, before, mid, vramBefore) || Shown(scenario, instance, before, after, vramBefore);
                 reflected[scenario] = (reflected[scenario].Seen + 1, reflected[scenario].Shown + (shown ? 1 : 0));
-                string Queue(Exposition m) => $"{m.Sum(instance, "comfyui_queue_running")}+{m.Sum(instance, "comfyui_queue_pending")} (running for {m.Sum(instance, "comfyui_queue_running_age_seconds"):0} s)";
-                double Since(Exposition m) => m.At.ToUnixTimeSeconds() - m.Sum(instance, "comfyui_queue_last_progress_timestamp_seconds");
                 if (!shown && misses.Count < 20)
                 {
+                    string Queue(Exposition m) => $"{m.Sum(instance, "comfyui_queue_running")}+{m.Sum(instance, "comfyui_queue_pending")} (running for {m.Sum(instance, "comfyui_queue_running_age_seconds"):0} s)";
+                    double Since(Exposition m) => m.At.ToUnixTimeSeconds() - m.Sum(instance, "comfyui_queue_last_progress_timestamp_seconds");
                     misses.Add(string.Create(CultureInfo.InvariantCulture,
                         $"phase {round}: {scenario} on instance {i}: up {mid.Collector.Sum(instance, "comfyui_up")}/{after.Collector.Sum(instance, "comfyui_up")}, stalled {mid.Collector.Sum(instance, "comfyui_queue_stalled")}/{after.Collector.Sum(instance, "comfyui_queue_stalled")}, running/pending {Queue(mid.Collector)}/{Queue(after.Collector)}, last progress {Since(mid.Collector):0} s/{Since(after.Collector):0} s ago, free + torch-reserved VRAM {vramBefore / (1 << 20):0} -> {OutsideTorch(mid.Collector, instance) / (1 << 20):0}/{OutsideTorch(after.Collector, instance) / (1 << 20):0} MiB, system_stats errors +{after.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"") - before.Collector.Sum(instance, "comfyui_scrape_errors_total", "endpoint=\"system_stats\"")}"));
                 }
@@ -168,7 +168,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             last = now;
             static long Heap(Exposition metrics) => (long)ScaleRun.Sum(metrics.Text, "dotnet_gc_last_collection_heap_size_bytes", "");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{clock.Elapsed:hh\\:mm\\:ss}] phase {round + 1}/{phases}: collector {now[0].Rss >> 20} MiB (GC heap {Heap(after.Item1) >> 20} MiB) {now[0].Handles} fds, probe {now[1].Rss >> 20} MiB (GC heap {Heap(after.Item2) >> 20} MiB) {now[1].Handles} fds, {Interlocked.Read(ref _errorLines)} error lines"));
+                $"[{clock.Elapsed:hh\\:mm\\:ss}] phase {round + 1}/{phases}: collector {now[0].Rss >> 20} MiB (GC heap {Heap(after.Collector) >> 20} MiB) {now[0].Handles} fds, probe {now[1].Rss >> 20} MiB (GC heap {Heap(after.Probe) >> 20} MiB) {now[1].Handles} fds, {Interlocked.Read(ref _errorLines)} error lines"));
         }
 
         ScaleRun.Stop(probe);
