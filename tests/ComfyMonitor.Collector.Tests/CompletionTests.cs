@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Collector.Tests;
@@ -75,6 +76,27 @@ public sealed class CompletionTests : IAsyncLifetime
         Assert.Equal(1, Success(await collector.MetricsAsync()));
         await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(2));
         await collector.WaitForMetricsAsync(m => Success(m) == 2, what: "a completion after the restart");
+    }
+
+    [Fact]
+    public async Task EntriesDeletedFromTheHistoryDoNotMakeOlderOnesCountAgain()
+    {
+        // Like the probe removing its canaries: each new entry is counted, then deleted, many more times
+        // than the collector remembers ids (MaxHistoryBatch); the one old entry left must not count again.
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300),
+            new Dictionary<string, string?> { ["Collector:MaxHistoryBatch"] = "4" });
+        await WaitPrimedAsync(collector);
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1));
+        await collector.WaitForMetricsAsync(m => Success(m) == 1, what: "the entry that stays");
+        for (var i = 1; i <= 8; i++)
+        {
+            var entry = await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(100 + i));
+            await collector.WaitForMetricsAsync(m => Success(m) == 1 + i, what: $"deleted entry {i} counted");
+            await _http.PostJsonAsync("history", new JsonObject { ["delete"] = new JsonArray((string)entry["prompt"]![1]!) });
+        }
+
+        await Task.Delay(1_500);
+        Assert.Equal(9, Success(await collector.MetricsAsync()));
     }
 
     private double? Success(PrometheusText m) => m.Value("comfyui_prompts_completed_total", Instance, ("status", "success"));

@@ -67,6 +67,46 @@ public sealed class StallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AWorkerWhosePromptsEndOnlyByInterruptStaysStalled()
+    {
+        // The probe interrupts its own canary at its timeout: on a stuck worker the next prompt hangs
+        // in turn, and neither the interrupted entry nor the next running prompt is progress.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (scraper, state) = Scraper(time, new CollectorOptions { StallAfter = TimeSpan.FromMinutes(10) });
+        await scraper.ScrapeAsync(default); // primed on the history as it is
+        await _sim.SetScenarioAsync(0, "stuck");
+        using var http = _sim.Http();
+        var ids = new List<string>();
+        for (var colour = 0; colour < 3; colour++)
+        {
+            var (_, submitted) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(100 + colour) });
+            ids.Add((string)submitted!["prompt_id"]!);
+        }
+
+        await scraper.ScrapeAsync(default);
+        var start = time.GetUtcNow();
+        foreach (var id in ids.Take(2))
+        {
+            time.Advance(TimeSpan.FromMinutes(4));
+            await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = id });
+            while ((await http.GetJsonAsync($"history/{id}")).Body![id] is null)
+            {
+                await Task.Delay(20);
+            }
+
+            await scraper.ScrapeAsync(default);
+            Assert.Equal(id == ids[0] ? 1 : 2, state.Snapshot.Completed["interrupted"]);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        await scraper.ScrapeAsync(default);
+        Assert.Equal((1, 0), (state.Snapshot.Queue!.Running, state.Snapshot.Queue.Pending));
+        Assert.True(state.Snapshot.Stalled);
+        Assert.Equal(start, state.Snapshot.LastProgress);
+        await _sim.SetScenarioAsync(0, "healthy");
+    }
+
+    [Fact]
     public async Task AnIdleQueueIsNeverStalled()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -19,7 +19,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     public const string OtherLabel = "other";
 
     private readonly Lock _lock = new();
-    private readonly SeenPrompts _seen = new(20_000);
+    /// <summary>How many interrupted prompt ids are kept to tell an interrupt from progress.</summary>
+    private const int RememberedInterrupts = 16;
+
+    private readonly SeenPrompts _seen = new(options.MaxHistoryBatch);
+    private readonly Queue<string> _interrupted = new();
     private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
     /// <summary>The overflow pair exists from the start at 0, so that every instance has the series.</summary>
     private readonly Dictionary<(string, string), long> _nodeErrors = new() { [(OtherLabel, OtherLabel)] = 0 };
@@ -92,28 +96,32 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _countsChanged = true;
             }
 
+            // Progress is a prompt that ended on its own (success or error) or a new running prompt whose
+            // predecessor did: an interrupt is someone giving up on a prompt (the probe does at its timeout),
+            // so a worker whose prompts end only by interrupt stays stalled.
             var progressed = false;
             if (cycle.History is { } history)
             {
-                // The history is in insertion order: what comes after the newest entry already seen is new.
-                // Entries before it were counted before, or existed before this collector started.
-                var firstNew = 0;
-                for (var i = history.Count - 1; i >= 0; i--)
+                foreach (var i in _seen.Merge(history.Select(h => h.PromptId).ToList()))
                 {
-                    if (_seen.Contains(history[i].PromptId))
+                    if (!_historyPrimed)
                     {
-                        firstNew = i + 1;
-                        break;
+                        continue;
                     }
-                }
 
-                for (var i = 0; i < history.Count; i++)
-                {
-                    if (_seen.Add(history[i].PromptId) && _historyPrimed && i >= firstNew)
+                    _countsChanged = true;
+                    Count(history[i], outcome);
+                    if (history[i].Outcome == PromptOutcome.Interrupted)
+                    {
+                        _interrupted.Enqueue(history[i].PromptId);
+                        if (_interrupted.Count > RememberedInterrupts)
+                        {
+                            _interrupted.Dequeue();
+                        }
+                    }
+                    else
                     {
                         progressed = true;
-                        _countsChanged = true;
-                        Count(history[i], outcome);
                     }
                 }
 
@@ -134,9 +142,9 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 var running = q.Running.FirstOrDefault()?.PromptId;
                 if (running != _runningId)
                 {
+                    progressed |= running is not null && (_runningId is null || !_interrupted.Contains(_runningId));
                     _runningId = running;
                     _runningSince = now;
-                    progressed |= running is not null;
                 }
 
                 var pendingIds = q.Pending.Select(p => p.PromptId).ToHashSet(StringComparer.Ordinal);
