@@ -29,7 +29,8 @@ public static class CollectorExtensions
         });
 
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
-        var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxInstances", new CollectorOptions().MaxInstances);
+        var maxInstancesKey = $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}";
+        var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
         services.AddOpenTelemetry().WithMetrics(m =>
         {
             foreach (var name in CollectorMetrics.PerInstanceMetrics)
@@ -42,7 +43,7 @@ public static class CollectorExtensions
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
         services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval,
-            maxInstances, $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}");
+            maxInstances, maxInstancesKey);
         return builder;
     }
 

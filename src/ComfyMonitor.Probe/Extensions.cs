@@ -27,7 +27,8 @@ public static class ProbeExtensions
 
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise: with the built-in canaries, the phase
         // durations of a hundred instances would already overflow.
-        var maxInstances = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxInstances", new ProbeOptions().MaxInstances);
+        var maxInstancesKey = $"{ProbeOptions.Section}:{nameof(ProbeOptions.MaxInstances)}";
+        var maxInstances = LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new ProbeOptions().MaxInstances);
         var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
         services.AddOpenTelemetry().WithMetrics(m =>
         {
@@ -42,7 +43,7 @@ public static class ProbeExtensions
         services.AddSingleton<IEnumerable<Canary>>(sp => Canaries(sp.GetRequiredService<IOptions<ProbeOptions>>().Value));
         var maxConcurrency = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
         services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval,
-            maxInstances, $"{ProbeOptions.Section}:{nameof(ProbeOptions.MaxInstances)}");
+            maxInstances, maxInstancesKey);
         return builder;
     }
 
