@@ -38,7 +38,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
         }).ToJsonString());
 
         Console.WriteLine($"soak: {instances} instances, {duration.TotalMinutes:0.#} min, phases of {phase.TotalSeconds:0} s, build {configuration}");
-        using var simulator = ScaleRun.Start(Dll("ComfyMonitor.Simulator"), $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload 4 --slow-delay 00:00:01", []);
+        var simulator = ScaleRun.Start(Dll("ComfyMonitor.Simulator"), $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload 4 --slow-delay 00:00:01", []);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         await ScaleRun.WaitAsync(http, $"http://127.0.0.1:{BasePort + instances - 1}/prompt", TimeSpan.FromSeconds(120));
         var common = new Dictionary<string, string>
@@ -47,13 +47,13 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_GCgen0size"] = "0x800000",
         };
-        using var collector = ScaleRun.Start(Dll("ComfyMonitor.Collector"), $"--urls http://127.0.0.1:{CollectorPort}", new(common)
+        var collector = ScaleRun.Start(Dll("ComfyMonitor.Collector"), $"--urls http://127.0.0.1:{CollectorPort}", new(common)
         {
             ["Collector__Interval"] = "00:00:05",
             ["Collector__Timeout"] = "00:00:03",
             ["Collector__StallAfter"] = TimeSpan.FromSeconds(phase.TotalSeconds / 3).ToString("c", CultureInfo.InvariantCulture),
         }, Watch);
-        using var probe = ScaleRun.Start(Dll("ComfyMonitor.Probe"), $"--urls http://127.0.0.1:{ProbePort}", new(common)
+        var probe = ScaleRun.Start(Dll("ComfyMonitor.Probe"), $"--urls http://127.0.0.1:{ProbePort}", new(common)
         {
             ["Probe__Interval"] = TimeSpan.FromSeconds(phase.TotalSeconds / 2).ToString("c", CultureInfo.InvariantCulture),
             ["Probe__MaxConcurrency"] = "48",
