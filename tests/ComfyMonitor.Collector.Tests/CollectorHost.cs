@@ -33,7 +33,11 @@ internal sealed class CollectorHost(ServiceHost host) : IAsyncDisposable
     public Task<PrometheusText> MetricsAsync() => host.MetricsAsync();
 
     public Task<PrometheusText> WaitForMetricsAsync(Func<PrometheusText, bool> condition, TimeSpan? timeout = null, string? what = null) =>
-        host.WaitForMetricsAsync(condition, timeout ?? TimeSpan.FromSeconds(20), what);
+        host.WaitForMetricsAsync(condition, timeout ?? TimeSpan.FromSeconds(60), what);
+
+    /// <summary>"Stays true for N cycles": <paramref name="condition"/> holds on every reading while <paramref name="instance"/> is scraped <paramref name="cycles"/> more times.</summary>
+    public Task<PrometheusText> HoldsForCyclesAsync(string instance, int cycles, Func<PrometheusText, bool> condition, string what) =>
+        host.HoldsAsync(m => m.Value("comfyui_scrape_duration_seconds_count", instance, ("endpoint", "system_stats")) ?? 0, cycles, condition, what);
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 }

@@ -38,7 +38,7 @@ public sealed class SecretsTests
         });
         await collector.WaitForMetricsAsync(m => m.Value("comfyui_queue_pending", "secure-gpu") == 2, what: "the queue with the secrets");
         await sim.SetScenarioAsync(1, "garbage"); // error paths log and page too
-        await Task.Delay(800);
+        await collector.WaitForMetricsAsync(m => m.Value("comfyui_up", $"127.0.0.1:{sim.BasePort + 1}") == 0, what: "the garbage instance down");
 
         var outputs = string.Join("\n",
             await collector.Http.GetStringAsync("metrics"),

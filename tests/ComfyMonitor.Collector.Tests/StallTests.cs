@@ -121,15 +121,18 @@ public sealed class StallTests : IAsyncLifetime
     [Fact]
     public async Task PendingAgeComesFromTheServersCreateTime()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var (scraper, state) = Scraper(time, new CollectorOptions());
         await _sim.SetScenarioAsync(0, "stuck");
         using var http = _sim.Http();
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(1) });
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(2) });
-        time.Advance(TimeSpan.FromMinutes(3));
+        var pending = (await http.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Single()!;
+        var created = DateTimeOffset.FromUnixTimeMilliseconds((long)pending[3]!["create_time"]!);
+
+        // The collector's clock: three minutes after the server created the pending prompt.
+        var time = new FakeTimeProvider(created + TimeSpan.FromMinutes(3));
+        var (scraper, state) = Scraper(time, new CollectorOptions());
         await scraper.ScrapeAsync(default);
-        Assert.InRange(state.Snapshot.Queue!.OldestPendingAgeSeconds!.Value, 179, 185);
+        Assert.Equal(180, state.Snapshot.Queue!.OldestPendingAgeSeconds!.Value, precision: 3);
         await _sim.SetScenarioAsync(0, "healthy");
     }
 

@@ -46,15 +46,14 @@ public sealed class ContainerStack : IAsyncLifetime
         await _network.CreateAsync();
         _sim = await SimulatorHost.StartAsync(3, new Dictionary<string, string?> { ["Simulator:Workload"] = "30" });
         await _sim.SetScenarioAsync(2, "oom"); // failing prompts, so that the error panels have data
-        var collectorPort = FreePorts.One();
-        var probePort = FreePorts.One();
         var targets = Enumerable.Range(0, 3).SelectMany(i => new[]
         {
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", _sim.Url(i).ToString()),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
         }).ToDictionary();
-        _processes.Add(ChildProcess.StartService("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
-        _processes.Add(ChildProcess.StartService("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04" }));
+        _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Collector", new Dictionary<string, string>(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
+        _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Probe", new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04" }));
+        var (collectorPort, probePort) = (_processes[^2].Url.Port, _processes[^1].Url.Port);
         await TestcontainersSettings.ExposeHostPortsAsync([(ushort)collectorPort, (ushort)probePort], CancellationToken.None);
 
         var prometheusConfig = string.Create(CultureInfo.InvariantCulture, $$"""

@@ -15,20 +15,19 @@ internal sealed class FakeGrafana : IAsyncDisposable
     private const string DatasourceUid = "comfymonitor-prometheus";
     private readonly WebApplication _app;
 
-    private FakeGrafana(WebApplication app, int port)
+    private FakeGrafana(WebApplication app)
     {
         _app = app;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePorts.Bound(app)[0]}/") };
     }
 
     public HttpClient Http { get; }
 
     public static async Task<FakeGrafana> StartAsync(string dashboardsFolder, HttpClient prometheus)
     {
-        var port = FreePorts.One();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls(FreePorts.AnyPort);
         var app = builder.Build();
         // Like Grafana's file provider: every JSON file of the folder, by the uid it declares.
         var dashboards = Directory.EnumerateFiles(dashboardsFolder, "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!.AsObject())
@@ -67,7 +66,7 @@ internal sealed class FakeGrafana : IAsyncDisposable
             return Results.Json(new JsonObject { ["results"] = results });
         });
         await app.StartAsync();
-        return new FakeGrafana(app, port);
+        return new FakeGrafana(app);
     }
 
     public async ValueTask DisposeAsync()

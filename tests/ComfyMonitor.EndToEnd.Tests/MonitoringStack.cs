@@ -67,6 +67,23 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         return response["data"]!["result"]!.AsArray();
     }
 
+    /// <summary>Runs <paramref name="check"/> after each of the next <paramref name="rounds"/> evaluations of every rule group.</summary>
+    public async Task HoldsForEvaluationsAsync(int rounds, Func<Task> check)
+    {
+        async Task<double> IterationsAsync() => PrometheusText.Parse(await Prometheus.GetStringAsync("metrics"))
+            .Named("prometheus_rule_group_iterations_total").Select(s => s.Value).DefaultIfEmpty(0).Min();
+        var start = await IterationsAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        for (var done = 0.0; done < rounds; done = await IterationsAsync() - start)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"only {done} of {rounds} rule evaluations in 120 s");
+            await check();
+            await Task.Delay(250);
+        }
+
+        await check();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
@@ -95,8 +112,6 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
 
     private async Task StartServicesAsync(int instances)
     {
-        var collectorPort = FreePorts.One();
-        var probePort = FreePorts.One();
         var prometheusPort = FreePorts.One();
         var alertmanagerPort = FreePorts.One();
         var targets = Enumerable.Range(0, instances).SelectMany(i => new[]
@@ -105,19 +120,22 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
         }).ToDictionary();
 
-        _processes.Add(ChildProcess.StartService("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets)
+        var collector = ChildProcess.StartService("ComfyMonitor.Collector", new Dictionary<string, string>(targets)
         {
             ["Collector__Interval"] = "00:00:02",
             ["Collector__Timeout"] = "00:00:01.500",
             ["Collector__StallAfter"] = "00:00:03",
             ["Collector__ExtensionsInterval"] = "00:00:02",
-        }));
-        _processes.Add(ChildProcess.StartService("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets)
+        });
+        _processes.Add(collector);
+        var probe = ChildProcess.StartService("ComfyMonitor.Probe", new Dictionary<string, string>(targets)
         {
             ["Probe__Interval"] = "00:00:03",
             ["Probe__Timeout"] = "00:00:08",
             ["Probe__RequestTimeout"] = "00:00:02",
-        }));
+        });
+        _processes.Add(probe);
+        var (collectorPort, probePort) = ((await collector.WaitListeningAsync()).Port, (await probe.WaitListeningAsync()).Port);
 
         var prometheus = Path.Combine(_work, "prometheus");
         Directory.CreateDirectory(prometheus);

@@ -20,13 +20,12 @@ internal sealed class FaultServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, Func<HttpContext, Task>> _routes = new();
     private readonly WebApplication _app;
 
-    private FaultServer(WebApplication app, IReadOnlyList<int> ports)
+    private FaultServer(WebApplication app)
     {
         _app = app;
-        Ports = ports;
     }
 
-    public IReadOnlyList<int> Ports { get; }
+    public IReadOnlyList<int> Ports { get; private set; } = [];
 
     /// <summary>Every fault a port can be switched to, by name.</summary>
     public static IReadOnlyDictionary<string, Func<HttpContext, Task>> Faults { get; } = new Dictionary<string, Func<HttpContext, Task>>
@@ -54,15 +53,21 @@ internal sealed class FaultServer : IAsyncDisposable
 
     public static async Task<FaultServer> StartAsync(int ports)
     {
-        var list = Enumerable.Range(0, ports).Select(_ => FreePorts.One()).ToList();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(list.Select(p => $"http://127.0.0.1:{p}").ToArray());
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxResponseBufferSize = 64 * 1024);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxResponseBufferSize = 64 * 1024;
+            for (var i = 0; i < ports; i++)
+            {
+                k.Listen(System.Net.IPAddress.Loopback, 0);
+            }
+        });
         var app = builder.Build();
-        var server = new FaultServer(app, list);
+        var server = new FaultServer(app);
         app.Run(server.AnswerAsync);
         await app.StartAsync();
+        server.Ports = FreePorts.Bound(app);
         return server;
     }
 

@@ -42,7 +42,7 @@ public sealed class FaultTests(WatchedFleet fleet)
     {
         var faults = FaultServer.Faults.Keys.ToList();
         await fleet.WaitAsync((c, _) => faults.All(f => c.Value("comfyui_up", WatchedFleet.FaultName(f)) == 1 && c.Value("comfyui_queue_pending", WatchedFleet.FaultName(f)) == 0),
-            TimeSpan.FromSeconds(30), "every fault-server port up before its fault");
+            TimeSpan.FromSeconds(90), "every fault-server port up before its fault");
         try
         {
             foreach (var fault in faults)
@@ -76,25 +76,30 @@ public sealed class FaultTests(WatchedFleet fleet)
                 }
             }
 
-            var (collector, probe) = await fleet.WaitAsync(Problems, TimeSpan.FromSeconds(40), "every fault with its reason in the collector and the probe");
+            var (collector, probe) = await fleet.WaitAsync(Problems, TimeSpan.FromSeconds(90), "every fault with its reason in the collector and the probe");
 
-            // The healthy instances, meanwhile, keep a cycle a second and pass every canary.
-            var window = TimeSpan.FromSeconds(9);
-            await Task.Delay(window);
-            var (collectorAfter, probeAfter) = (await fleet.CollectorMetricsAsync(), await fleet.ProbeMetricsAsync());
+            // The healthy instances, meanwhile, keep their rhythm: while the hanging instance does six cycles (each
+            // waiting for its timeout), each healthy one does as many, and passes every canary run.
+            var hang = WatchedFleet.FaultName("hang");
+            double SuccessRuns(PrometheusText m, string name, string canary) => m.Value("comfyui_canary_runs_total", name, ("canary", canary), ("result", "success"), ("reason", "none")) ?? 0;
+            var since = DateTimeOffset.UtcNow;
+            var collectorAfter = await fleet.HoldsForCyclesAsync(hang, 6, c => c.Value("comfyui_up", hang) == 0, "the hanging instance down");
             for (var i = 0; i < WatchedFleet.Healthy; i++)
             {
                 var name = WatchedFleet.HealthyName(i);
-                double Cycles(PrometheusText m) => m.Value("comfyui_scrape_duration_seconds_count", name, ("endpoint", "system_stats")) ?? 0;
-                Assert.InRange(Cycles(collectorAfter) - Cycles(collector), window.TotalSeconds - 3, window.TotalSeconds + 1); // a cycle a second, give or take on a loaded machine
+                Assert.True(WatchedFleet.Cycles(collectorAfter, name) - WatchedFleet.Cycles(collector, name) >= WatchedFleet.Cycles(collectorAfter, hang) - WatchedFleet.Cycles(collector, hang) - 2,
+                    $"{name}: {WatchedFleet.Cycles(collectorAfter, name) - WatchedFleet.Cycles(collector, name)} cycles while {hang} did {WatchedFleet.Cycles(collectorAfter, hang) - WatchedFleet.Cycles(collector, hang)}");
                 Assert.Equal(1, collectorAfter.Value("comfyui_up", name));
                 Assert.True(collectorAfter.For("comfyui_queue_pending", name).Any());
-                foreach (var canary in new[] { "render", "upload", "mask" })
-                {
-                    double Runs(PrometheusText m) => m.Value("comfyui_canary_runs_total", name, ("canary", canary), ("result", "success"), ("reason", "none")) ?? 0;
-                    Assert.InRange(Runs(probeAfter) - Runs(probe), 2, 4);
-                    Assert.Equal(1, probeAfter.Value("comfyui_canary_success", name, ("canary", canary)));
-                }
+            }
+
+            var (_, probeAfter) = await fleet.WaitAsync((_, p) => Enumerable.Range(0, WatchedFleet.Healthy).Select(WatchedFleet.HealthyName)
+                .SelectMany(name => new[] { "render", "upload", "mask" }.Where(canary => SuccessRuns(p, name, canary) - SuccessRuns(probe, name, canary) < 2).Select(canary => $"{name}: {canary} ran {SuccessRuns(p, name, canary) - SuccessRuns(probe, name, canary)} times")),
+                TimeSpan.FromSeconds(90), "two more good runs of every canary on every healthy instance");
+            for (var i = 0; i < WatchedFleet.Healthy; i++)
+            {
+                var name = WatchedFleet.HealthyName(i);
+                Assert.All(new[] { "render", "upload", "mask" }, canary => Assert.Equal(1, probeAfter.Value("comfyui_canary_success", name, ("canary", canary))));
             }
 
             var page = await fleet.Collector.GetFromJsonAsync<JsonArray>("api/fleet");
@@ -103,7 +108,7 @@ public sealed class FaultTests(WatchedFleet fleet)
                 var name = (string)entry!["instance"]!;
                 if (name.StartsWith("healthy-", StringComparison.Ordinal))
                 {
-                    Assert.True(DateTimeOffset.UtcNow - (DateTimeOffset)entry["lastScrape"]! < TimeSpan.FromSeconds(3), $"{name} last scraped at {entry["lastScrape"]}");
+                    Assert.True((DateTimeOffset)entry["lastScrape"]! > since, $"{name} last scraped at {entry["lastScrape"]}, before {since:O}");
                 }
                 else if (Expected.ContainsKey(name))
                 {
@@ -127,7 +132,7 @@ public sealed class FaultTests(WatchedFleet fleet)
 
         // Back to working: up again, with fresh readings.
         await fleet.WaitAsync((c, _) => faults.All(f => c.Value("comfyui_up", WatchedFleet.FaultName(f)) == 1 && c.For("comfyui_queue_pending", WatchedFleet.FaultName(f)).Any()),
-            TimeSpan.FromSeconds(20), "every fault-server port up again");
+            TimeSpan.FromSeconds(90), "every fault-server port up again");
     }
 
     [Fact]
@@ -135,7 +140,8 @@ public sealed class FaultTests(WatchedFleet fleet)
     {
         // Two collectors side by side for the same time: one reads a 200 MB answer twice a second, the other
         // only a healthy instance. The first may use more memory by some times the cap, never by the body.
-        const long cap = 8L << 20;
+        const long cap = 2L << 20;
+        const long body = 200L << 20;
         Dictionary<string, string> Settings(params string[] urls)
         {
             var settings = new Dictionary<string, string>
@@ -163,7 +169,7 @@ public sealed class FaultTests(WatchedFleet fleet)
         using (controlHttp)
         {
             var name = $"127.0.0.1:{new Uri(huge).Port}";
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = DateTime.UtcNow.AddSeconds(90);
             double tooLarge;
             do
             {
@@ -176,9 +182,10 @@ public sealed class FaultTests(WatchedFleet fleet)
             while (tooLarge < 16);
 
             var (peak, baseline) = (WatchedFleet.Memory(reading, "VmHWM"), WatchedFleet.Memory(control, "VmHWM"));
-            // Measured: about 8x the cap (the JSON reader's buffer grows by doubling to hold the cut-off token, and
-            // pooled buffers stay); a body read whole would add at least its 200 MB.
-            Assert.True(peak - baseline < 12 * cap, $"{tooLarge} answers of 200 MB read: peak RSS {peak >> 20} MiB, {baseline >> 20} MiB without them (cap {cap >> 20} MiB)");
+            // Measured: some times the cap (the JSON reader's buffer grows by doubling to hold the cut-off token, pooled
+            // buffers stay, and the GC's budget decides when garbage goes), which varies from run to run; a body read
+            // whole would add at least its 200 MB. The bound is half the body: far above the first, far below the second.
+            Assert.True(peak - baseline < body / 2, $"{tooLarge} answers of 200 MB read: peak RSS {peak >> 20} MiB, {baseline >> 20} MiB without them (cap {cap >> 20} MiB)");
         }
     }
 }

@@ -12,7 +12,7 @@ namespace ComfyMonitor.Reliability.Tests;
 /// </summary>
 internal static class HostileServer
 {
-    public const int FloodSize = 100_000;
+    public const int FloodSize = 20_000;
     public const int RatePerSecond = 3_000;
 
     /// <summary>Script that would retitle the page: "xssran" appears only if it runs (the source says 'xss'+'ran').</summary>

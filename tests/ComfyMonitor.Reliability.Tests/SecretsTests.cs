@@ -35,7 +35,7 @@ public sealed class SecretsTests(WatchedFleet fleet)
             ids.Add((string)accepted!["prompt_id"]!);
         }
 
-        await fleet.WaitAsync((c, _) => c.Value("comfyui_prompts_completed_total", name, ("status", "success")) >= 2, TimeSpan.FromSeconds(30), "the secret prompts finished");
+        await fleet.WaitAsync((c, _) => c.Value("comfyui_prompts_completed_total", name, ("status", "success")) >= 2, TimeSpan.FromSeconds(90), "the secret prompts finished");
 
         // ...then in the queue while the worker is stuck (the probe times out and cleans up after itself)...
         await fleet.Sim.SetScenarioAsync(index, "stuck");
@@ -48,13 +48,13 @@ public sealed class SecretsTests(WatchedFleet fleet)
         await fleet.WaitAsync((c, p) => c.Value("comfyui_queue_pending", name) >= 1
             && p.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "failure"), ("reason", "timeout")) >= 1 ? [] :
             [$"pending {c.Value("comfyui_queue_pending", name)}, render failures {string.Join(",", p.For("comfyui_canary_runs_total", name).Where(s => s.Value > 0 && s.Labels["canary"] == "render").Select(s => $"{s.Labels["reason"]}={s.Value}"))}"],
-            TimeSpan.FromSeconds(30), "the queued secrets and a timed-out canary");
+            TimeSpan.FromSeconds(90), "the queued secrets and a timed-out canary");
 
         // ...and a server answering garbage, so that the error paths log and show too.
         await fleet.Sim.SetScenarioAsync(index, "garbage");
         await fleet.WaitAsync((c, p) => c.Value("comfyui_up", name) == 0
             && p.Value("comfyui_canary_runs_total", name, ("canary", "render"), ("result", "failure"), ("reason", "invalid_response")) >= 1,
-            TimeSpan.FromSeconds(30), "the garbage answers");
+            TimeSpan.FromSeconds(90), "the garbage answers");
         await fleet.Sim.SetScenarioAsync(index, "healthy");
 
         var outputs = string.Join("\n",

@@ -102,19 +102,24 @@ public sealed class WatchedFleet : IAsyncLifetime
         Instances["unresolvable"] = "http://comfyui-nowhere.invalid:8188/";
         Instances["tls"] = $"https://127.0.0.1:{Faults.Ports[PortOf("tls-target")]}/";
 
-        var targets = new Dictionary<string, string>();
-        var n = 0;
-        foreach (var (name, url) in Instances)
+        Dictionary<string, string> Targets(Func<string, bool> watched)
         {
-            targets[$"ComfyUI__Instances__{n}__Url"] = url;
-            targets[$"ComfyUI__Instances__{n}__Name"] = name;
-            if (name == "sim-secret")
+            var targets = new Dictionary<string, string>();
+            var n = 0;
+            foreach (var (name, url) in Instances.Where(i => watched(i.Key)))
             {
-                targets[$"ComfyUI__Instances__{n}__Headers__Authorization"] = HeaderToken;
-                targets[$"ComfyUI__Instances__{n}__Headers__X-Api-Key"] = ProbeHeader;
+                targets[$"ComfyUI__Instances__{n}__Url"] = url;
+                targets[$"ComfyUI__Instances__{n}__Name"] = name;
+                if (name == "sim-secret")
+                {
+                    targets[$"ComfyUI__Instances__{n}__Headers__Authorization"] = HeaderToken;
+                    targets[$"ComfyUI__Instances__{n}__Headers__X-Api-Key"] = ProbeHeader;
+                }
+
+                n++;
             }
 
-            n++;
+            return targets;
         }
 
         var logging = new Dictionary<string, string>
@@ -124,9 +129,7 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Logging__LogLevel__System.Net.Http.HttpClient"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information",
         };
-        var collectorPort = FreePorts.One();
-        var probePort = FreePorts.One();
-        _processes.Add(Service("ComfyMonitor.Collector", collectorPort, new Dictionary<string, string>(targets.Concat(logging))
+        _processes.Add(Service("ComfyMonitor.Collector", new Dictionary<string, string>(Targets(_ => true).Concat(logging))
         {
             ["Collector__Interval"] = CollectorInterval.ToString("c", CultureInfo.InvariantCulture),
             ["Collector__Timeout"] = "00:00:00.800",
@@ -134,14 +137,15 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Collector__MaxHistoryBatch"] = "4096",
             ["Collector__MaxConcurrency"] = "16",
         }));
-        _processes.Add(Service("ComfyMonitor.Probe", probePort, new Dictionary<string, string>(targets.Concat(logging))
+        // Not sim-history: its completions must be the history test's prompts only, not canaries seen before their deletion.
+        _processes.Add(Service("ComfyMonitor.Probe", new Dictionary<string, string>(Targets(name => name != "sim-history").Concat(logging))
         {
             ["Probe__Interval"] = ProbeInterval.ToString("c", CultureInfo.InvariantCulture),
             ["Probe__Timeout"] = "00:00:02.500",
             ["Probe__RequestTimeout"] = "00:00:01",
         }));
-        Collector = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{collectorPort}/"), Timeout = TimeSpan.FromSeconds(20) };
-        Probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}/"), Timeout = TimeSpan.FromSeconds(20) };
+        Collector = new HttpClient { BaseAddress = await CollectorProcess.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(20) };
+        Probe = new HttpClient { BaseAddress = await ProbeProcess.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(20) };
         await WaitReadyAsync(Collector);
         await WaitReadyAsync(Probe);
     }
@@ -187,18 +191,41 @@ public sealed class WatchedFleet : IAsyncLifetime
         }
     }
 
-    /// <summary>The healthy instances were scraped within the last two intervals and their last canaries passed.</summary>
+    /// <summary>Collector cycles done for an instance (every cycle asks /system_stats first, whatever it answers).</summary>
+    internal static double Cycles(PrometheusText collector, string instance) =>
+        collector.Value("comfyui_scrape_duration_seconds_count", instance, ("endpoint", "system_stats")) ?? 0;
+
+    /// <summary>
+    /// "Stays true for N cycles": polls until the collector has done <paramref name="cycles"/> more cycles of
+    /// <paramref name="instance"/>, asserting <paramref name="condition"/> on every reading.
+    /// </summary>
+    internal async Task<PrometheusText> HoldsForCyclesAsync(string instance, int cycles, Func<PrometheusText, bool> condition, string what)
+    {
+        var first = await CollectorMetricsAsync();
+        var start = Cycles(first, instance);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        for (var reading = first; ; reading = await CollectorMetricsAsync())
+        {
+            Assert.True(condition(reading), $"not {what} after {Cycles(reading, instance) - start} of {cycles} cycles of {instance}");
+            if (Cycles(reading, instance) - start >= cycles)
+            {
+                return reading;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{instance} did only {Cycles(reading, instance) - start} of {cycles} cycles in 90 s");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The healthy instances are still scraped (two more cycles, up) and their canaries pass.</summary>
     internal async Task AssertHealthyFreshAsync()
     {
-        var fleet = await Collector.GetFromJsonAsync<System.Text.Json.Nodes.JsonArray>("api/fleet");
-        var probe = await ProbeMetricsAsync();
-        for (var i = 0; i < Healthy; i++)
-        {
-            var entry = fleet!.Single(e => (string?)e!["instance"] == HealthyName(i))!;
-            var age = DateTimeOffset.UtcNow - (DateTimeOffset)entry["lastScrape"]!;
-            Assert.True((bool)entry["up"]! && age < CollectorInterval * 2.5, $"{HealthyName(i)}: up {entry["up"]}, last scraped {age.TotalSeconds:0.0} s ago");
-            Assert.All(new[] { "render", "upload", "mask" }, c => Assert.Equal(1, probe.Value("comfyui_canary_success", HealthyName(i), ("canary", c))));
-        }
+        var before = await CollectorMetricsAsync();
+        await WaitAsync((c, p) => Enumerable.Range(0, Healthy).Select(HealthyName).SelectMany(name => (IEnumerable<string>)
+            [
+                .. Cycles(c, name) - Cycles(before, name) >= 2 && c.Value("comfyui_up", name) == 1 ? [] : new[] { $"{name}: {Cycles(c, name) - Cycles(before, name)} cycles since, up {c.Value("comfyui_up", name)}" },
+                .. new[] { "render", "upload", "mask" }.Where(canary => p.Value("comfyui_canary_success", name, ("canary", canary)) != 1).Select(canary => $"{name}: {canary} canary not passing"),
+            ]), TimeSpan.FromSeconds(90), "the healthy instances scraped again and passing their canaries");
     }
 
     /// <summary>Everything both services wrote to stdout and stderr so far.</summary>
@@ -245,15 +272,22 @@ public sealed class WatchedFleet : IAsyncLifetime
     /// <summary>Starts another collector or probe process, owned by the caller, once it serves /metrics.</summary>
     internal async Task<(ChildProcess Process, HttpClient Http)> StartServiceAsync(string project, Dictionary<string, string> environment)
     {
-        var port = FreePorts.One();
-        var process = Service(project, port, environment);
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        await ChildProcess.WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
-        return (process, http);
+        var process = Service(project, environment);
+        try
+        {
+            var http = new HttpClient { BaseAddress = await process.WaitListeningAsync() };
+            await ChildProcess.WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
+            return (process, http);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
-    private ChildProcess Service(string project, int port, Dictionary<string, string> environment) =>
-        ChildProcess.StartService(project, port, environment, Path.Combine(_work, $"{project}-{port}.log"));
+    private ChildProcess Service(string project, Dictionary<string, string> environment) =>
+        ChildProcess.StartService(project, environment, Path.Combine(_work, $"{project}-{Guid.NewGuid():N}.log"));
 
     private Task WaitReadyAsync(HttpClient http) =>
         ChildProcess.WaitForHttpAsync(http, "metrics", () => string.Join("\n---\n", _processes.Select(p => p.Tail(20))), () => _processes.Any(p => p.HasExited));

@@ -190,8 +190,7 @@ public sealed class ContractTests : IAsyncLifetime
         await WaitUntil(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1);
 
         await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = pending }); // pending: a no-op
-        await Task.Delay(200);
-        Assert.Equal(running, (string?)(await http.GetJsonAsync("queue")).Body!["queue_running"]![0]![1]);
+        await http.StaysRunningAsync(running);
 
         await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = running });
         var entry = await WaitForHistory(http, running);

@@ -87,9 +87,7 @@ public sealed class ScenarioTests : IAsyncLifetime
         await _sim.SetScenarioAsync(0, "stuck");
         var (_, submitted) = await _http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSave });
         var id = (string)submitted!["prompt_id"]!;
-        await Task.Delay(1000);
-        var (_, queue) = await _http.GetJsonAsync("queue");
-        Assert.Equal(id, (string?)queue!["queue_running"]![0]![1]);
+        await _http.StaysRunningAsync(id);
         Assert.Empty((await _http.GetJsonAsync($"history/{id}")).Body!.AsObject());
         Assert.Equal(200, (await _http.GetJsonAsync("system_stats")).Status);
 

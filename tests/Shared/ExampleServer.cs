@@ -12,24 +12,22 @@ internal sealed class ExampleServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _routes = new();
     private readonly WebApplication _app;
 
-    private ExampleServer(WebApplication app, int port)
+    private ExampleServer(WebApplication app)
     {
         _app = app;
-        Url = new Uri($"http://127.0.0.1:{port}/");
     }
 
-    public Uri Url { get; }
+    public Uri Url { get; private set; } = null!;
 
     public ConcurrentQueue<HttpRequestSnapshot> Requests { get; } = new();
 
     public static async Task<ExampleServer> StartAsync()
     {
-        var port = FreePorts.One();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls(FreePorts.AnyPort);
         var app = builder.Build();
-        var server = new ExampleServer(app, port);
+        var server = new ExampleServer(app);
         app.Run(async context =>
         {
             server.Requests.Enqueue(new HttpRequestSnapshot(context.Request.Method, context.Request.Path + context.Request.QueryString, context.Request.Headers.Authorization.ToString()));
@@ -43,6 +41,7 @@ internal sealed class ExampleServer : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        server.Url = new Uri($"http://127.0.0.1:{FreePorts.Bound(app)[0]}/");
         return server;
     }
 

@@ -1,12 +1,27 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfyMonitor.Testing;
 
-/// <summary>Finds runs of free loopback ports, so that tests in parallel never collide.</summary>
+/// <summary>
+/// Loopback ports for the tests. Whatever can bind to port 0 does, and its port is read back (<see cref="Bound"/>);
+/// only the simulator, whose instances sit on consecutive ports, takes a run of ports found free, below the
+/// kernel's ephemeral range so that no outgoing connection takes one, and its start is retried when another
+/// process took one first (<see cref="BindAsync{T}"/>).
+/// </summary>
 internal static class FreePorts
 {
-    private static int _next = 20000 + (Environment.ProcessId % 200 * 100);
+    /// <summary>Below Linux's ephemeral range (32768-60999), where port 0 and outgoing connections draw from.</summary>
+    private const int First = 10000;
+    private const int Last = 24000; // and below the benchmark's fixed ports (24115 and up)
+
+    public const string AnyPort = "http://127.0.0.1:0";
+
+    private static int _next = First + Random.Shared.Next(Last - First);
     private static readonly Lock Lock = new();
 
     public static int Range(int count)
@@ -15,13 +30,13 @@ internal static class FreePorts
         {
             for (var attempt = 0; attempt < 500; attempt++)
             {
-                var start = _next;
-                _next += count + 1;
-                if (_next > 60000)
+                if (_next + count > Last)
                 {
-                    _next = 20000;
+                    _next = First;
                 }
 
+                var start = _next;
+                _next += count + 1;
                 if (Enumerable.Range(start, count).All(IsFree))
                 {
                     return start;
@@ -40,6 +55,25 @@ internal static class FreePorts
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>The ports a started app listens on, in the order its addresses were configured.</summary>
+    public static IReadOnlyList<int> Bound(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a).Port).ToList();
+
+    /// <summary>Starts something on ports found free, again on other ports while another process takes one of them first.</summary>
+    public static async Task<T> BindAsync<T>(Func<Task<T>> start)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start();
+            }
+            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
     }
 
     private static bool IsFree(int port)

@@ -33,7 +33,10 @@ internal sealed class SimulatorHost : IAsyncDisposable
 
     public SimulatedFleet Fleet => App.Services.GetRequiredService<SimulatedFleet>();
 
-    public static async Task<SimulatorHost> StartAsync(int instances = 1, IDictionary<string, string?>? settings = null)
+    public static Task<SimulatorHost> StartAsync(int instances = 1, IDictionary<string, string?>? settings = null) =>
+        FreePorts.BindAsync(() => StartOnFreePortsAsync(instances, settings));
+
+    private static async Task<SimulatorHost> StartOnFreePortsAsync(int instances, IDictionary<string, string?>? settings)
     {
         var basePort = FreePorts.Range(instances);
         var controlPort = FreePorts.One();
@@ -55,7 +58,16 @@ internal sealed class SimulatorHost : IAsyncDisposable
         builder.AddSimulator();
         var app = builder.Build();
         app.MapSimulator();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new SimulatorHost(app, basePort, controlPort, instances);
     }
 
@@ -67,9 +79,31 @@ internal sealed class SimulatorHost : IAsyncDisposable
     {
         using var response = await Control.PostAsync($"instances/{index}/scenario/{scenario}", null);
         response.EnsureSuccessStatusCode();
-        if (scenario == Scenarios.Down || Fleet.Instances[index].Scenario == Scenarios.Down)
+        // Kestrel rebinds asynchronously after the configuration reload: wait until the port is as the scenario says.
+        var open = scenario != Scenarios.Down;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await AcceptsAsync(BasePort + index) != open)
         {
-            await Task.Delay(300); // Kestrel rebinds asynchronously after the configuration reload.
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"instance {index} {(open ? "never opened" : "never closed")} its port for '{scenario}'");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 

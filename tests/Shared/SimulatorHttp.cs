@@ -42,7 +42,7 @@ internal static class SimulatorHttp
         }
 
         var id = (string)response!["prompt_id"]!;
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (DateTime.UtcNow < deadline)
         {
             var (_, history) = await http.GetJsonAsync($"history/{id}");
@@ -55,5 +55,29 @@ internal static class SimulatorHttp
         }
 
         throw new TimeoutException($"prompt {id} did not finish");
+    }
+
+    /// <summary>The id of the prompt the instance runs now, or null.</summary>
+    public static async Task<string?> RunningAsync(this HttpClient http) =>
+        (string?)(await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().FirstOrDefault()?[1];
+
+    /// <summary>
+    /// Waits until <paramref name="id"/> runs, then asserts that it still runs on every one of <paramref name="readings"/>
+    /// reads of the queue, 50 ms apart; a simulated node takes 50 ms in the tests, so a prompt that could end would end.
+    /// </summary>
+    public static async Task StaysRunningAsync(this HttpClient http, string id, int readings = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await http.RunningAsync() != id)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{id} never ran");
+            await Task.Delay(20);
+        }
+
+        for (var i = 0; i < readings; i++)
+        {
+            Assert.Equal(id, await http.RunningAsync());
+            await Task.Delay(50);
+        }
     }
 }

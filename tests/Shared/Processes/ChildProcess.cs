@@ -7,7 +7,7 @@ namespace ComfyMonitor.Testing;
 /// A process started by a test on 127.0.0.1, killed with the test; the tail of its output is kept for failure
 /// messages, and all of it in <see cref="LogFile"/> when one is given (for scans of everything it wrote).
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private StreamWriter? _log;
@@ -58,17 +58,60 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>Where a service listens, once <see cref="WaitListeningAsync"/> has read it.</summary>
+    public Uri Url { get; private set; } = null!;
+
     /// <summary>
-    /// Starts a ComfyMonitor service (its built dll, a project under src/) on 127.0.0.1:<paramref name="port"/>,
-    /// logging at Warning unless <paramref name="environment"/> says otherwise.
+    /// Starts a ComfyMonitor service (its built dll, a project under src/) on a port of 127.0.0.1 the system chooses
+    /// (<see cref="WaitListeningAsync"/> reads it back), logging at Warning unless <paramref name="environment"/> says otherwise.
     /// </summary>
-    public static ChildProcess StartService(string project, int port, IDictionary<string, string> environment, string? logFile = null)
+    public static ChildProcess StartService(string project, IDictionary<string, string> environment, string? logFile = null)
     {
         var dll = Repository.ServiceDll(project);
         var settings = new Dictionary<string, string>(environment);
         settings.TryAdd("Logging__LogLevel__Default", "Warning");
-        return Start("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"], settings, Path.GetDirectoryName(dll), logFile);
+        settings["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        return Start("dotnet", [dll, "--urls", "http://127.0.0.1:0"], settings, Path.GetDirectoryName(dll), logFile);
     }
+
+    /// <summary><see cref="StartService"/>, then <see cref="WaitListeningAsync"/>; the process is stopped when it never listens.</summary>
+    public static async Task<ChildProcess> StartServiceAsync(string project, IDictionary<string, string> environment, string? logFile = null)
+    {
+        var child = StartService(project, environment, logFile);
+        try
+        {
+            await child.WaitListeningAsync();
+            return child;
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the address from the service's "Now listening on" line into <see cref="Url"/>.</summary>
+    public async Task<Uri> WaitListeningAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (Output.Select(l => ListeningOn().Match(l)).FirstOrDefault(m => m.Success) is { } listening)
+            {
+                return Url = new Uri(listening.Groups[1].Value + "/");
+            }
+
+            if (HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{(HasExited ? $"exited with {ExitCode}" : "did not say where it listens within 60 s")}:\n{Tail()}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until the process has exited and all its output has been read.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>Polls <paramref name="path"/> until it answers 2xx; fails with <paramref name="diagnostics"/> after a minute or when <paramref name="failed"/> says so.</summary>
     public static async Task WaitForHttpAsync(HttpClient http, string path, Func<string> diagnostics, Func<bool>? failed = null)
@@ -133,4 +176,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             Output.TryDequeue(out _);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningOn();
 }

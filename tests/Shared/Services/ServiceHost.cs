@@ -8,11 +8,11 @@ namespace ComfyMonitor.Testing;
 /// <summary>A ComfyMonitor service (collector or probe) built as its Program.cs builds it, on a free loopback port.</summary>
 internal sealed class ServiceHost : IAsyncDisposable
 {
-    private ServiceHost(WebApplication app, int port, LogCapture logs)
+    private ServiceHost(WebApplication app, LogCapture logs)
     {
         App = app;
         Logs = logs;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePorts.Bound(app)[0]}/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public WebApplication App { get; }
@@ -23,11 +23,10 @@ internal sealed class ServiceHost : IAsyncDisposable
 
     public static async Task<ServiceHost> StartAsync(IDictionary<string, string?> config, Action<WebApplicationBuilder> add, Action<WebApplication> map, params string[] meters)
     {
-        var port = FreePorts.One();
         var logs = new LogCapture();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(config);
-        builder.Configuration["urls"] = $"http://127.0.0.1:{port}";
+        builder.Configuration["urls"] = FreePorts.AnyPort;
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.AddServiceDefaults(meters);
         add(builder);
@@ -35,7 +34,7 @@ internal sealed class ServiceHost : IAsyncDisposable
         app.MapDefaultEndpoints();
         map(app);
         await app.StartAsync();
-        return new ServiceHost(app, port, logs);
+        return new ServiceHost(app, logs);
     }
 
     /// <summary>Configuration for a service watching <paramref name="instances"/>: defaults, the instances, then overrides.</summary>
@@ -58,6 +57,30 @@ internal sealed class ServiceHost : IAsyncDisposable
 
     public async Task<PrometheusText> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync("metrics"));
 
+    /// <summary>
+    /// Polls /metrics until <paramref name="progress"/> has grown by <paramref name="steps"/> (cycles, runs), asserting
+    /// <paramref name="condition"/> on every reading: "stays true for N cycles", whatever the machine's speed.
+    /// </summary>
+    public async Task<PrometheusText> HoldsAsync(Func<PrometheusText, double> progress, double steps, Func<PrometheusText, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var first = await MetricsAsync();
+        Assert.True(condition(first), $"not {what} at the start");
+        var start = progress(first);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await Task.Delay(100);
+            var metrics = await MetricsAsync();
+            Assert.True(condition(metrics), $"no longer {what} after {progress(metrics) - start} of {steps} steps");
+            if (progress(metrics) - start >= steps)
+            {
+                return metrics;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"only {progress(metrics) - start} of {steps} steps in {timeout ?? TimeSpan.FromSeconds(60)} while checking {what}");
+        }
+    }
+
     /// <summary>Polls /metrics until <paramref name="condition"/> holds.</summary>
     public async Task<PrometheusText> WaitForMetricsAsync(Func<PrometheusText, bool> condition, TimeSpan? timeout = null, string? what = null)
     {
@@ -72,7 +95,7 @@ internal sealed class ServiceHost : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"}");
+                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"} in {timeout ?? TimeSpan.FromSeconds(30)}");
             }
 
             await Task.Delay(100);
