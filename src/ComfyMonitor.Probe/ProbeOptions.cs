@@ -8,8 +8,18 @@ public sealed class ProbeOptions
     /// <summary>Canary interval per instance: every enabled canary runs once per interval, one after another.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A canary run slower than this fails with reason timeout.</summary>
+    /// <summary>
+    /// How long a canary's prompt may execute, counted from the moment it starts executing (a busy GPU's users' work
+    /// before it does not count), and how long the uploads and the submit before it may take. Past it the run fails
+    /// with reason timeout.
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a canary's prompt may wait in the queue (behind users' running prompts) before it starts executing.
+    /// Past it the run fails with reason queue_wait.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Per HTTP request (uploads, submit, /view, polling).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -23,6 +23,11 @@ public sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
             problems.Add($"{s}:Timeout must be positive (got {o.Timeout})");
         }
 
+        if (o.MaxQueueWait <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxQueueWait must be positive (got {o.MaxQueueWait})");
+        }
+
         if (o.RequestTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{s}:RequestTimeout must be positive (got {o.RequestTimeout})");

@@ -58,6 +58,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             ["Probe__Interval"] = TimeSpan.FromSeconds(phase.TotalSeconds / 2).ToString("c", CultureInfo.InvariantCulture),
             ["Probe__MaxConcurrency"] = "48",
             ["Probe__Timeout"] = "00:00:10",
+            ["Probe__MaxQueueWait"] = "00:00:10",
             ["Probe__RequestTimeout"] = "00:00:04",
         }, Watch);
         await ScaleRun.WaitAsync(http, $"http://127.0.0.1:{CollectorPort}/metrics", TimeSpan.FromSeconds(60));

@@ -52,7 +52,7 @@ public sealed class ContainerStack : IAsyncLifetime
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
         }).ToDictionary();
         _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Collector", new Dictionary<string, string>(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
-        _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Probe", new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04" }));
+        _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Probe", new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04", ["Probe__MaxQueueWait"] = "00:00:04" }));
         var (collectorPort, probePort) = (_processes[^2].Url.Port, _processes[^1].Url.Port);
         await TestcontainersSettings.ExposeHostPortsAsync([(ushort)collectorPort, (ushort)probePort], CancellationToken.None);
 

@@ -132,6 +132,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         {
             ["Probe__Interval"] = "00:00:03",
             ["Probe__Timeout"] = "00:00:08",
+            ["Probe__MaxQueueWait"] = "00:00:08",
             ["Probe__RequestTimeout"] = "00:00:02",
         });
         _processes.Add(probe);

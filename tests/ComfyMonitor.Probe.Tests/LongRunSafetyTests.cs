@@ -26,6 +26,7 @@ public sealed class LongRunSafetyTests
         await using var probe = await ProbeHost.StartAsync(Enumerable.Range(0, Instances).Select(sim.Url), TimeSpan.FromSeconds(1), new Dictionary<string, string?>
         {
             ["Probe:Timeout"] = "00:00:01.500",
+            ["Probe:MaxQueueWait"] = "00:00:01.500",
             ["Probe:RequestTimeout"] = "00:00:01",
         });
 

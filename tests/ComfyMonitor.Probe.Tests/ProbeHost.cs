@@ -21,6 +21,7 @@ internal sealed class ProbeHost(ServiceHost host) : IAsyncDisposable
         {
             ["Probe:Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
             ["Probe:Timeout"] = "00:00:05",
+            ["Probe:MaxQueueWait"] = "00:00:05",
             ["Probe:RequestTimeout"] = "00:00:02",
         }, settings));
     }

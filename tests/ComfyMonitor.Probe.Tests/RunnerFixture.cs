@@ -27,6 +27,7 @@ internal sealed class RunnerFixture : IAsyncDisposable
         new(await SimulatorHost.StartAsync(instances), new ProbeOptions
         {
             Timeout = timeout ?? TimeSpan.FromSeconds(8),
+            MaxQueueWait = timeout ?? TimeSpan.FromSeconds(8),
             RequestTimeout = TimeSpan.FromSeconds(timeout is { } t && t < TimeSpan.FromSeconds(4) ? 1 : 3),
         });
 

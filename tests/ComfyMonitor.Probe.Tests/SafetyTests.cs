@@ -15,7 +15,7 @@ public sealed class SafetyTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _f.DisposeAsync();
 
     [Fact]
-    public async Task OnTimeoutAUsersRunningPromptIsNeverInterruptedAndTheProbesPendingPromptIsRemoved()
+    public async Task PastMaxQueueWaitAUsersRunningPromptIsNeverInterruptedAndTheProbesPendingPromptIsRemoved()
     {
         await _f.Sim.SetScenarioAsync(0, "stuck");
         using var http = _f.Sim.Http();
@@ -29,7 +29,7 @@ public sealed class SafetyTests : IAsyncLifetime
         }
 
         var run = await _f.RunAsync(new RenderCanary());
-        Assert.Equal("timeout", run.Reason);
+        Assert.Equal("queue_wait", run.Reason); // it waited behind the user's prompt for Probe:MaxQueueWait
         Assert.Contains("removed the probe's pending prompt", run.Detail);
 
         var (_, queue) = await http.GetJsonAsync("queue");

@@ -141,7 +141,8 @@ public sealed class WatchedFleet : IAsyncLifetime
         _processes.Add(Service("ComfyMonitor.Probe", new Dictionary<string, string>(Targets(name => name != "sim-history").Concat(logging))
         {
             ["Probe__Interval"] = ProbeInterval.ToString("c", CultureInfo.InvariantCulture),
-            ["Probe__Timeout"] = "00:00:02.500",
+            ["Probe__Timeout"] = "00:00:06",
+            ["Probe__MaxQueueWait"] = "00:00:06",
             ["Probe__RequestTimeout"] = "00:00:01",
         }));
         Collector = new HttpClient { BaseAddress = await CollectorProcess.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(20) };

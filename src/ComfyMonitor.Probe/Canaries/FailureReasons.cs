@@ -13,11 +13,12 @@ public static class FailureReasons
     public const string ValidationError = "validation_error";
     public const string ExecutionError = "execution_error";
     public const string Timeout = "timeout";
+    public const string QueueWait = "queue_wait";
     public const string OutputMissing = "output_missing";
     public const string OutputMismatch = "output_mismatch";
 
     public static readonly IReadOnlyList<string> All =
-        [Connect, HttpStatus, InvalidResponse, UploadRejected, ValidationError, ExecutionError, Timeout, OutputMissing, OutputMismatch];
+        [Connect, HttpStatus, InvalidResponse, UploadRejected, ValidationError, ExecutionError, Timeout, QueueWait, OutputMissing, OutputMismatch];
 
     /// <summary>The reason of a failed request.</summary>
     public static string From(ComfyError error) => error.Reason switch

@@ -13,8 +13,11 @@ namespace ComfyMonitor.Probe.Running;
 /// <summary>
 /// Runs one canary against one instance: prepare (uploads), submit with a probe-owned client id, follow the
 /// run on the WebSocket (polling /history/{id} when the socket fails), read the history entry, fetch and check
-/// the output. On timeout it removes its own pending prompt, and interrupts its own running prompt only where
-/// the server can interrupt by prompt id (v0.3.57+); it never touches anyone else's work.
+/// the output. Three deadlines, one after another: <see cref="ProbeOptions.Timeout"/> for the uploads and the
+/// submit, <see cref="ProbeOptions.MaxQueueWait"/> while the prompt waits behind users' work (reason queue_wait),
+/// and <see cref="ProbeOptions.Timeout"/> again from the moment it starts executing (reason timeout). Past one it
+/// removes its own pending prompt, and interrupts its own running prompt only where the server can interrupt by
+/// prompt id (v0.3.57+); it never touches anyone else's work.
 /// </summary>
 public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider time)
 {
@@ -34,7 +37,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         string? promptId = null;
         var finished = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Timeout);
+        var stage = new RunStage(timeout, options);
         var clientId = $"comfymonitor-probe-{Guid.NewGuid():N}";
         ComfyWebSocket? socket = null;
         try
@@ -65,12 +68,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
 
             promptId = submitted.Value.Accepted!.PromptId;
+            stage.Queued();
             if (submitted.Value.Accepted.NodeErrors.TryGetValue(plan.OutputNode, out var partial))
             {
                 throw new CanaryFailedException(FailureReasons.ValidationError, $"output node {plan.OutputNode} ({partial.ClassType}) failed validation: {partial.Errors.FirstOrDefault()?.Message}");
             }
 
-            var localStartMs = await WaitAsync(client, events, promptId, notes, timeout.Token);
+            var localStartMs = await WaitAsync(client, events, promptId, notes, stage, timeout.Token);
             var entry = await ReadHistoryAsync(client, promptId, timeout.Token);
             finished = true;
 
@@ -129,9 +133,17 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            var waited = stage.Current == RunStage.Stage.Queued;
+            if (waited)
+            {
+                phases.Set(Phase.QueueWait, stage.Elapsed.TotalSeconds);
+            }
+
             var cleanup = promptId is null ? "nothing was submitted"
                 : await CleanUpAsync(ct => CleanUpTimedOutAsync(client, promptId, ct), "the clean-up itself timed out", cancellationToken);
-            return Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s; {cleanup}", notes), null, null);
+            return waited
+                ? Finish(false, FailureReasons.QueueWait, Join($"the prompt did not start within {options.MaxQueueWait.TotalSeconds:0.#} s in the queue (Probe:MaxQueueWait); {cleanup}", notes), null, null)
+                : Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s {(stage.Current == RunStage.Stage.Executing ? "of execution" : "of uploads and submit")}; {cleanup}", notes), null, null);
         }
         finally
         {
@@ -196,7 +208,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     }
 
     /// <summary>Waits for the end of the run: on the socket, or by polling when there is none or it breaks. Returns when the socket saw execution_start.</summary>
-    private async Task<long?> WaitAsync(ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, CancellationToken cancellationToken)
+    private async Task<long?> WaitAsync(ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, RunStage stage, CancellationToken cancellationToken)
     {
         long? startedMs = null;
         if (events is not null)
@@ -209,6 +221,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                     {
                         case ExecutionWsMessage { Type: StatusMessage.ExecutionStart } start when start.Data.PromptId == promptId:
                             startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+                            stage.Executing();
                             break;
                         case ExecutionWsMessage terminal when terminal.IsTerminal && terminal.Data.PromptId == promptId:
                         case ExecutingWsMessage { Node: null } done when done.PromptId == promptId:
@@ -236,7 +249,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                 return startedMs;
             }
 
-            var queued = !queue.IsSuccess || queue.Value.Running.Any(p => p.PromptId == promptId) || queue.Value.Pending.Any(p => p.PromptId == promptId);
+            var running = queue.IsSuccess && queue.Value.Running.Any(p => p.PromptId == promptId);
+            if (running)
+            {
+                stage.Executing();
+            }
+
+            var queued = !queue.IsSuccess || running || queue.Value.Pending.Any(p => p.PromptId == promptId);
             missing = queued || !entry.IsSuccess ? 0 : missing + 1;
             if (missing >= 2)
             {
@@ -366,5 +385,55 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
         var plain = comfyVersion.TrimStart('v').Split('-', '+')[0];
         return Version.TryParse(plain, out var version) && version >= TargetedInterruptSince;
+    }
+
+    /// <summary>
+    /// Where a run is, and the deadline that goes with it: the uploads and the submit, then waiting in the queue, then
+    /// executing. Each step restarts the run's one deadline (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>).
+    /// </summary>
+    private sealed class RunStage
+    {
+        private readonly CancellationTokenSource _deadline;
+        private readonly ProbeOptions _options;
+        private readonly Lock _lock = new();
+        private long _since = Stopwatch.GetTimestamp();
+
+        public RunStage(CancellationTokenSource deadline, ProbeOptions options)
+        {
+            _deadline = deadline;
+            _options = options;
+            deadline.CancelAfter(options.Timeout);
+        }
+
+        public enum Stage
+        {
+            Preparing,
+            Queued,
+            Executing,
+        }
+
+        public Stage Current { get; private set; }
+
+        /// <summary>Time in the current stage.</summary>
+        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _since));
+
+        public void Queued() => Enter(Stage.Queued, _options.MaxQueueWait);
+
+        public void Executing() => Enter(Stage.Executing, _options.Timeout);
+
+        private void Enter(Stage next, TimeSpan limit)
+        {
+            lock (_lock)
+            {
+                if (next <= Current || _deadline.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                Current = next;
+                Volatile.Write(ref _since, Stopwatch.GetTimestamp());
+                _deadline.CancelAfter(limit);
+            }
+        }
     }
 }

@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.Running;
+using ComfyMonitor.Simulator.Workload;
+using ComfyMonitor.Testing;
+using Microsoft.Extensions.Options;
+
+namespace ComfyMonitor.Probe.Tests;
+
+/// <summary>
+/// A GPU busy with users' long prompts is healthy: Probe:Timeout counts from the moment the canary's prompt starts
+/// executing, so canaries that wait behind longer prompts still pass; only a worker that never gets to them fails them,
+/// with reason queue_wait after Probe:MaxQueueWait.
+/// </summary>
+public sealed class BusyWorkerTests : IAsyncLifetime
+{
+    /// <summary>Each model node of a user's txt2img takes this long: the whole prompt several seconds.</summary>
+    private static readonly TimeSpan NodeTime = TimeSpan.FromSeconds(1);
+
+    private SimulatorHost _sim = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _sim = await SimulatorHost.StartAsync(settings: new Dictionary<string, string?> { ["Simulator:NodeTime"] = NodeTime.ToString("c") });
+
+    public async ValueTask DisposeAsync() => await _sim.DisposeAsync();
+
+    [Fact]
+    public async Task UserPromptsLongerThanTheTimeoutKeepTheWorkerBusyAndEveryCanaryStillPasses()
+    {
+        using var http = _sim.Http();
+        var timeout = TimeSpan.FromSeconds(2);
+        var runner = Runner(timeout, maxQueueWait: TimeSpan.FromSeconds(90));
+        var endpoint = new ComfyApi.ComfyEndpoint("busy", _sim.Url());
+        var client = ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) });
+
+        var users = new List<string>();
+        foreach (var canary in new Canary[] { new RenderCanary(), new UploadCanary(), new MaskCanary() })
+        {
+            // A user's prompt runs, longer than Probe:Timeout, when the canary comes.
+            var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = WorkloadService.Txt2Img()["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
+            users.Add((string)user!["prompt_id"]!);
+            await http.StaysRunningAsync(users[^1], readings: 1);
+
+            var run = await runner.RunAsync(endpoint, client, canary, CancellationToken.None);
+            Assert.True(run.Success, $"{canary.Name}: {run.Reason} {run.Detail}");
+            Assert.True(run.Phases["queue_wait"] > timeout.TotalSeconds / 2, $"{canary.Name} waited only {run.Phases["queue_wait"]} s behind the user's prompt");
+            Assert.True(run.Phases["total"] > timeout.TotalSeconds, $"{canary.Name} took {run.Phases["total"]} s in all: the user's prompt was not longer than the timeout");
+        }
+
+        // The users' prompts all finished, none interrupted.
+        foreach (var id in users)
+        {
+            var entry = await WaitForHistoryAsync(http, id);
+            Assert.Equal("success", (string?)entry["status"]!["status_str"]);
+        }
+    }
+
+    [Fact]
+    public async Task OnAStuckWorkerTheCanaryFailsWithQueueWaitAndTheUsersPromptKeepsRunning()
+    {
+        using var http = _sim.Http();
+        await _sim.SetScenarioAsync(0, "stuck");
+        var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(9), ["client_id"] = "a-user" });
+        var userId = (string)user!["prompt_id"]!;
+        await http.StaysRunningAsync(userId, readings: 1);
+
+        var runner = Runner(timeout: TimeSpan.FromSeconds(30), maxQueueWait: TimeSpan.FromSeconds(2));
+        var endpoint = new ComfyApi.ComfyEndpoint("stuck", _sim.Url());
+        var run = await runner.RunAsync(endpoint, ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) }), new RenderCanary(), CancellationToken.None);
+        Assert.False(run.Success);
+        Assert.Equal("queue_wait", run.Reason);
+        Assert.True(run.Phases["queue_wait"] >= 2, $"queue_wait phase {run.Phases.GetValueOrDefault("queue_wait")} s");
+        Assert.True(run.Phases["total"] < 30, "the run waited for Probe:Timeout instead of Probe:MaxQueueWait");
+        Assert.Contains("removed the probe's pending prompt", run.Detail);
+        await http.StaysRunningAsync(userId, readings: 5);
+
+        await _sim.SetScenarioAsync(0, "healthy");
+        Assert.Equal("success", (string?)(await WaitForHistoryAsync(http, userId))["status"]!["status_str"]);
+    }
+
+    private static CanaryRunner Runner(TimeSpan timeout, TimeSpan maxQueueWait) =>
+        new(Options.Create(new ProbeOptions { Timeout = timeout, MaxQueueWait = maxQueueWait, RequestTimeout = TimeSpan.FromSeconds(5) }), TimeProvider.System);
+
+    private static async Task<JsonNode> WaitForHistoryAsync(HttpClient http, string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            if ((await http.GetJsonAsync($"history/{id}")).Body?[id] is { } entry)
+            {
+                return entry;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{id} never finished");
+            await Task.Delay(100);
+        }
+    }
+}
