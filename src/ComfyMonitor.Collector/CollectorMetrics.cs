@@ -32,6 +32,8 @@ public sealed class CollectorMetrics
     public const string ExecutionDuration = "comfyui_prompt_execution_duration";
     public const string QueueWait = "comfyui_prompt_queue_wait";
     public const string NodeErrors = "comfyui_prompt_node_errors";
+    public const string PromptFailures = "comfyui_prompt_failures";
+    public const string Restarts = "comfyui_restarts";
     public const string Extensions = "comfyui_extensions";
     public const string ExtensionsInfo = "comfyui_extensions_info";
     public const string ScrapeLag = "comfymonitor_scrape_lag";
@@ -50,6 +52,7 @@ public sealed class CollectorMetrics
         [TorchVramTotal] = 2,
         [TorchVramFree] = 2,
         [PromptsCompleted] = 3,
+        [PromptFailures] = 3,
         [NodeErrors] = 8,
         [BuildInfo] = 2,
         [ExtensionsInfo] = 2,
@@ -59,7 +62,7 @@ public sealed class CollectorMetrics
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
         QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress,
-        PromptsCompleted, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+        PromptsCompleted, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
     ];
 
     // Eight buckets: scrape durations exist per instance and endpoint, so every bucket costs a series each.
@@ -119,6 +122,10 @@ public sealed class CollectorMetrics
             "Failed requests to an instance by endpoint and reason (timeout, connect, http_status, invalid_response, too_large).");
         meter.CreateObservableCounter(PromptsCompleted, () => Counts(s => s.Completed, (k, t) => t.Add("status", k)), "{prompt}",
             "Prompts that finished, by status (success, error, interrupted), counted once from the history.");
+        meter.CreateObservableCounter(PromptFailures, () => Counts(s => s.Failures, (k, t) => t.Add("category", k)), "{prompt}",
+            "Prompts that failed, by category: out_of_memory, model_missing (a file not found), other. The messages are read to classify, never exported.");
+        meter.CreateObservableCounter(Restarts, () => Each(_ => true, s => s.Restarts), "{restart}",
+            "Restarts of the ComfyUI process, seen as prompt numbers starting again while the history seen before is gone; counted with the first prompt after the restart.");
         meter.CreateObservableCounter(NodeErrors, () => Counts(s => s.NodeErrors, (k, t) => { t.Add("node_type", k.NodeType); t.Add("exception_type", k.ExceptionType); }), "{error}",
             "Prompts that failed, by the failing node type and exception type; per instance the distinct pairs are capped and the rest counted as other.");
 

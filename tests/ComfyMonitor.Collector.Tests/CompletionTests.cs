@@ -94,6 +94,48 @@ public sealed class CompletionTests : IAsyncLifetime
         await collector.HoldsForCyclesAsync(Instance, 4, m => Success(m) == 9, "the entry that stays counted once");
     }
 
+    [Fact]
+    public async Task ARestartIsCountedAndClearingTheHistoryOrTheQueueIsNot()
+    {
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300));
+        await WaitPrimedAsync(collector);
+        double? Restarts(PrometheusText m) => m.Value("comfyui_restarts_total", Instance);
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1));
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(2));
+        await collector.WaitForMetricsAsync(m => Success(m) == 2, what: "two completions");
+
+        await _http.PostJsonAsync("history", new JsonObject { ["clear"] = true });
+        await _http.PostJsonAsync("queue", new JsonObject { ["clear"] = true });
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(3));
+        await collector.WaitForMetricsAsync(m => Success(m) == 3, what: "a completion after the clears");
+        await collector.HoldsForCyclesAsync(Instance, 2, m => Restarts(m) == 0, "no restart counted for the clears");
+
+        using (var restart = await _sim.Control.PostAsync("instances/0/restart", null))
+        {
+            restart.EnsureSuccessStatusCode();
+        }
+
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(4)); // the first prompt after the restart shows it
+        await collector.WaitForMetricsAsync(m => Restarts(m) == 1, what: "the restart counted");
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(5));
+        await collector.WaitForMetricsAsync(m => Success(m) == 5, what: "the completions after the restart");
+        await collector.HoldsForCyclesAsync(Instance, 2, m => Restarts(m) == 1 && Success(m) == 5, "one restart, every completion counted");
+    }
+
+    [Fact]
+    public async Task FailedPromptsAreCountedByCategory()
+    {
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300));
+        await WaitPrimedAsync(collector);
+        await _sim.SetScenarioAsync(0, "oom");
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1));
+        await _sim.SetScenarioAsync(0, "healthy");
+        var m = await collector.WaitForMetricsAsync(m => m.Value("comfyui_prompt_failures_total", Instance, ("category", "out_of_memory")) == 1, what: "an out-of-memory failure");
+        Assert.Equal(0, m.Value("comfyui_prompt_failures_total", Instance, ("category", "model_missing")));
+        Assert.Equal(0, m.Value("comfyui_prompt_failures_total", Instance, ("category", "other")));
+        Assert.Equal(1, m.Value("comfyui_prompts_completed_total", Instance, ("status", "error")));
+    }
+
     private double? Success(PrometheusText m) => m.Value("comfyui_prompts_completed_total", Instance, ("status", "success"));
 
     private static async Task WaitPrimedAsync(CollectorHost collector)

@@ -31,6 +31,12 @@ public sealed record InstanceSnapshot
 
     public IReadOnlyDictionary<string, long> Completed { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Failed prompts by <see cref="FailureCategory"/>.</summary>
+    public IReadOnlyDictionary<string, long> Failures { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Restarts of the ComfyUI process seen so far (<see cref="RestartDetector"/>).</summary>
+    public long Restarts { get; init; }
+
     public IReadOnlyDictionary<(string NodeType, string ExceptionType), long> NodeErrors { get; init; } = new Dictionary<(string, string), long>();
 
     public IReadOnlyDictionary<(string Endpoint, string Reason), long> ScrapeErrors { get; init; } = new Dictionary<(string, string), long>();

@@ -25,6 +25,9 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly SeenPrompts _seen = new(options.MaxHistoryBatch);
     private readonly Queue<string> _interrupted = new();
     private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
+    private readonly Dictionary<string, long> _failures = FailureCategory.All.ToDictionary(c => c, _ => 0L);
+    private readonly RestartDetector _restarts = new();
+    private long _restartCount;
     /// <summary>The overflow pair exists from the start at 0, so that every instance has the series.</summary>
     private readonly Dictionary<(string, string), long> _nodeErrors = new() { [(OtherLabel, OtherLabel)] = 0 };
     private readonly Dictionary<string, DateTimeOffset> _pendingSince = new(StringComparer.Ordinal);
@@ -38,6 +41,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private string? _extensionFingerprint;
     private bool _countsChanged = true;
     private IReadOnlyDictionary<string, long> _completedCopy = new Dictionary<string, long>();
+    private IReadOnlyDictionary<string, long> _failuresCopy = new Dictionary<string, long>();
     private IReadOnlyDictionary<(string, string), long> _nodeErrorsCopy = new Dictionary<(string, string), long>();
     private IReadOnlyDictionary<(string, string), long> _scrapeErrorsCopy = new Dictionary<(string, string), long>();
 
@@ -100,10 +104,15 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             // predecessor did: an interrupt is someone giving up on a prompt (the probe does at its timeout),
             // so a worker whose prompts end only by interrupt stays stalled.
             var progressed = false;
+            List<HistoryEntry>? newEntries = null;
+            var historyKept = false;
             if (cycle.History is { } history)
             {
+                historyKept = history.Any(h => _seen.Contains(h.PromptId));
+                newEntries = [];
                 foreach (var i in _seen.Merge(history.Select(h => h.PromptId).ToList()))
                 {
+                    newEntries.Add(history[i]);
                     if (!_historyPrimed)
                     {
                         continue;
@@ -124,7 +133,16 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                         progressed = true;
                     }
                 }
+            }
 
+            if (_restarts.Observe(newEntries, historyKept, cycle.Queue, _seen.Contains, _historyPrimed))
+            {
+                _restartCount++;
+                _countsChanged = true;
+            }
+
+            if (cycle.History is not null)
+            {
                 _historyPrimed = true;
             }
 
@@ -179,6 +197,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             if (_countsChanged)
             {
                 _completedCopy = new Dictionary<string, long>(_completed);
+                _failuresCopy = new Dictionary<string, long>(_failures);
                 _nodeErrorsCopy = new Dictionary<(string, string), long>(_nodeErrors);
                 _scrapeErrorsCopy = new Dictionary<(string, string), long>(_scrapeErrors);
                 _countsChanged = false;
@@ -202,6 +221,8 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
                 Completed = _completedCopy,
+                Failures = _failuresCopy,
+                Restarts = _restartCount,
                 NodeErrors = _nodeErrorsCopy,
                 ScrapeErrors = _scrapeErrorsCopy,
             };
@@ -234,6 +255,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         if (entry.ExecutionStartMs is { } started && accepted is { } a && started >= a)
         {
             outcome.QueueWaitSeconds.Add((started - a) / 1000.0);
+        }
+
+        if (status == "error")
+        {
+            _failures[FailureCategory.Of(entry.Error)]++;
         }
 
         if (status == "error" && entry.Error is { } error)
