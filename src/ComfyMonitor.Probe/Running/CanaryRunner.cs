@@ -68,7 +68,8 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
 
             promptId = submitted.Value.Accepted!.PromptId;
-            stage.Queued();
+            stage.Submitted();
+            await ObserveQueueAsync(client, promptId, stage, timeout.Token);
             if (submitted.Value.Accepted.NodeErrors.TryGetValue(plan.OutputNode, out var partial))
             {
                 throw new CanaryFailedException(FailureReasons.ValidationError, $"output node {plan.OutputNode} ({partial.ClassType}) failed validation: {partial.Errors.FirstOrDefault()?.Message}");
@@ -133,7 +134,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var waited = stage.Current == RunStage.Stage.Queued;
+            var waited = stage.Current == RunStage.Stage.Waiting;
             if (waited)
             {
                 phases.Set(Phase.QueueWait, stage.Elapsed.TotalSeconds);
@@ -143,7 +144,12 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                 : await CleanUpAsync(ct => CleanUpTimedOutAsync(client, promptId, ct), "the clean-up itself timed out", cancellationToken);
             return waited
                 ? Finish(false, FailureReasons.QueueWait, Join($"the prompt did not start within {options.MaxQueueWait.TotalSeconds:0.#} s in the queue (Probe:MaxQueueWait); {cleanup}", notes), null, null)
-                : Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s {(stage.Current == RunStage.Stage.Executing ? "of execution" : "of uploads and submit")}; {cleanup}", notes), null, null);
+                : Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s {stage.Current switch
+                {
+                    RunStage.Stage.Executing => "of execution",
+                    RunStage.Stage.Submitted => "after the submit (the prompt was never seen waiting or running)",
+                    _ => "of uploads and submit",
+                }}; {cleanup}", notes), null, null);
         }
         finally
         {
@@ -249,13 +255,9 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                 return startedMs;
             }
 
-            var running = queue.IsSuccess && queue.Value.Running.Any(p => p.PromptId == promptId);
-            if (running)
-            {
-                stage.Executing();
-            }
-
-            var queued = !queue.IsSuccess || running || queue.Value.Pending.Any(p => p.PromptId == promptId);
+            var (running, pending) = Place(queue, promptId);
+            stage.Observe(running, pending);
+            var queued = !queue.IsSuccess || running || pending;
             missing = queued || !entry.IsSuccess ? 0 : missing + 1;
             if (missing >= 2)
             {
@@ -264,6 +266,22 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellationToken);
         }
+    }
+
+    /// <summary>Where the prompt is in a read of the queue: running, waiting, or neither (or the queue unreadable).</summary>
+    private static (bool Running, bool Pending) Place(ComfyResult<QueueState> queue, string promptId) =>
+        queue.IsSuccess
+            ? (queue.Value.Running.Any(p => p.PromptId == promptId), queue.Value.Pending.Any(p => p.PromptId == promptId))
+            : (false, false);
+
+    /// <summary>
+    /// One read of the queue right after the submit: a prompt seen waiting behind others gets Probe:MaxQueueWait;
+    /// one that cannot be seen (the queue unreadable) keeps Probe:Timeout, so a server that stopped answering fails fast.
+    /// </summary>
+    private static async Task ObserveQueueAsync(ComfyClient client, string promptId, RunStage stage, CancellationToken cancellationToken)
+    {
+        var (running, pending) = Place(await client.GetQueueAsync(cancellationToken), promptId);
+        stage.Observe(running, pending);
     }
 
     private static async Task<HistoryEntry> ReadHistoryAsync(ComfyClient client, string promptId, CancellationToken cancellationToken)
@@ -388,15 +406,17 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     }
 
     /// <summary>
-    /// Where a run is, and the deadline that goes with it: the uploads and the submit, then waiting in the queue, then
-    /// executing. Each step restarts the run's one deadline (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>).
+    /// Where a run is, and the deadline that goes with it: preparing (uploads, submit) and submitted but not seen in the
+    /// queue yet, Probe:Timeout; seen waiting in the queue, Probe:MaxQueueWait from the submit; executing,
+    /// Probe:Timeout from the start of the execution. Each step moves the run's one deadline
+    /// (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>).
     /// </summary>
     private sealed class RunStage
     {
         private readonly CancellationTokenSource _deadline;
         private readonly ProbeOptions _options;
         private readonly Lock _lock = new();
-        private long _since = Stopwatch.GetTimestamp();
+        private long _submitted;
 
         public RunStage(CancellationTokenSource deadline, ProbeOptions options)
         {
@@ -408,20 +428,34 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         public enum Stage
         {
             Preparing,
-            Queued,
+            Submitted,
+            Waiting,
             Executing,
         }
 
         public Stage Current { get; private set; }
 
-        /// <summary>Time in the current stage.</summary>
-        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _since));
+        /// <summary>Time since the submit.</summary>
+        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _submitted));
 
-        public void Queued() => Enter(Stage.Queued, _options.MaxQueueWait);
+        public void Submitted() => Enter(Stage.Submitted, () => _options.Timeout);
 
-        public void Executing() => Enter(Stage.Executing, _options.Timeout);
+        /// <summary>What a read of the queue showed of the prompt.</summary>
+        public void Observe(bool running, bool pending)
+        {
+            if (running)
+            {
+                Executing();
+            }
+            else if (pending)
+            {
+                Enter(Stage.Waiting, () => _options.MaxQueueWait - Elapsed);
+            }
+        }
 
-        private void Enter(Stage next, TimeSpan limit)
+        public void Executing() => Enter(Stage.Executing, () => _options.Timeout);
+
+        private void Enter(Stage next, Func<TimeSpan> limit)
         {
             lock (_lock)
             {
@@ -430,9 +464,14 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                     return;
                 }
 
+                if (next == Stage.Submitted)
+                {
+                    Volatile.Write(ref _submitted, Stopwatch.GetTimestamp());
+                }
+
                 Current = next;
-                Volatile.Write(ref _since, Stopwatch.GetTimestamp());
-                _deadline.CancelAfter(limit);
+                var left = limit();
+                _deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             }
         }
     }
