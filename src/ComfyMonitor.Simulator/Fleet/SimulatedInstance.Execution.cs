@@ -10,6 +10,9 @@ public sealed partial class SimulatedInstance
     private const int CacheSize = 256;
     private const long MaxLoadedModels = 6L << 30;
 
+    /// <summary>The models loaded now, by loader and file name.</summary>
+    private readonly HashSet<string> _loadedModels = new(StringComparer.Ordinal);
+
     private async Task<HistoryRecord> ExecuteAsync(QueuedPrompt prompt, CancellationToken cancellationToken)
     {
         var clientId = prompt.ClientId;
@@ -249,10 +252,20 @@ public sealed partial class SimulatedInstance
     {
         if (spec.Category == "loaders")
         {
-            var loaded = Interlocked.Add(ref _modelsLoaded, spec.VramBytes);
-            if (loaded > MaxLoadedModels)
+            // Like ComfyUI's model management: a model stays loaded (and cached) once loaded, loading it again costs
+            // nothing, and when the next one does not fit the others are unloaded.
+            var model = spec.ClassType + ":" + string.Join(",", inputs.Select(i => i.Value is JsonValue v && v.TryGetValue<string>(out var name) ? name : null).Where(n => n is not null));
+            lock (_loadedModels)
             {
-                Interlocked.Exchange(ref _modelsLoaded, spec.VramBytes);
+                if (_loadedModels.Add(model))
+                {
+                    if (Interlocked.Add(ref _modelsLoaded, spec.VramBytes) > MaxLoadedModels)
+                    {
+                        _loadedModels.Clear();
+                        _loadedModels.Add(model);
+                        Interlocked.Exchange(ref _modelsLoaded, spec.VramBytes);
+                    }
+                }
             }
         }
         else

@@ -306,6 +306,10 @@ public sealed partial class SimulatedInstance
             _interruptRequested = _running?.PromptId;
             _counter = 0;
             Interlocked.Exchange(ref _modelsLoaded, 0);
+            lock (_loadedModels)
+            {
+                _loadedModels.Clear();
+            }
         }
 
         Hub.AbortAll();
