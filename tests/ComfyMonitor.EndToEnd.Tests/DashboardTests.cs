@@ -12,7 +12,8 @@ public sealed class DashboardTests
     public void TheShippedDashboardsPassTheStructuralCheck()
     {
         var dashboards = Shipped();
-        Assert.Equal(["canary.json", "fleet-overview.json", "instance.json"], dashboards.Keys.Order());
+        Assert.Equal(["canary.json", "fleet-overview.json", "instance.json", "slo.json"], dashboards.Keys.Order());
+        Assert.Equal("comfyui-slo", (string?)JsonNode.Parse(dashboards["slo.json"])!["uid"]);
         Assert.Empty(DashboardChecker.Check(dashboards));
     }
 

@@ -31,9 +31,18 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
 
     public HttpClient Collector { get; private set; } = null!;
 
-    public static async Task<MonitoringStack> StartAsync(int instances)
+    /// <summary>
+    /// Starts the stack on a simulated fleet whose users' prompts run for seconds (Simulator:NodeTime per model node),
+    /// with <paramref name="workload"/> background prompts per minute per instance.
+    /// </summary>
+    public static async Task<MonitoringStack> StartAsync(int instances, double workload = 0)
     {
-        var sim = await SimulatorHost.StartAsync(instances, new Dictionary<string, string?> { ["Simulator:SlowDelay"] = "00:00:00.400" });
+        var sim = await SimulatorHost.StartAsync(instances, new Dictionary<string, string?>
+        {
+            ["Simulator:SlowDelay"] = "00:00:01.200",
+            ["Simulator:NodeTime"] = "00:00:01.500",
+            ["Simulator:Workload"] = workload.ToString(CultureInfo.InvariantCulture),
+        });
         var stack = new MonitoringStack(sim, Directory.CreateTempSubdirectory("comfymonitor-e2e-").FullName);
         try
         {
@@ -54,6 +63,19 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
     {
         var alerts = await Alertmanager.GetFromJsonAsync<JsonArray>("api/v2/alerts") ?? [];
         return alerts.Select(a => ((string)a!["labels"]!["alertname"]!, (string?)a["labels"]!["comfyui_instance"] ?? "")).ToHashSet();
+    }
+
+    /// <summary>
+    /// Every alert Alertmanager holds now, by (alertname, comfyui_instance or ""), with its state ("active" or
+    /// "suppressed") and how many alerts inhibit it; of several with the same key (severities), an active one wins.
+    /// </summary>
+    public async Task<Dictionary<(string Alert, string Instance), (string State, int InhibitedBy)>> AlertStatesAsync()
+    {
+        var alerts = await Alertmanager.GetFromJsonAsync<JsonArray>("api/v2/alerts") ?? [];
+        return alerts.Select(a => (Key: ((string)a!["labels"]!["alertname"]!, (string?)a["labels"]!["comfyui_instance"] ?? ""),
+                State: (string)a["status"]!["state"]!, InhibitedBy: a["status"]!["inhibitedBy"]?.AsArray().Count ?? 0))
+            .GroupBy(a => a.Key)
+            .ToDictionary(g => g.Key, g => g.OrderBy(a => a.State == "active" ? 0 : 1).Select(a => (a.State, a.InhibitedBy)).First());
     }
 
     public async Task<JsonArray> QueryAsync(string expr)
@@ -101,14 +123,21 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         }
     }
 
-    /// <summary>The shipped rules with time compressed for a test that runs in a minute instead of hours.</summary>
+    /// <summary>
+    /// The shipped rules with time compressed for a test that runs in minutes instead of days: every range window
+    /// becomes 15 s, every for: 3 s, an hour of offset 15 s (so that the hourly floors of the leak alerts compare
+    /// 15-second floors), the backlog threshold a minute (users' jobs take seconds here) and the canary step
+    /// threshold 1 s (the slow scenario answers in 1.2 s).
+    /// </summary>
     public static string Compress(string rules) =>
-        RangeWindow().Replace(
-            ForClause().Replace(rules, "for: 3s"), "[15s]")
+        Offset().Replace(
+            RangeWindow().Replace(
+                ForClause().Replace(rules, "for: 3s"), "[15s]"),
+            m => $"offset {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 15}s")
         .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
-        .Replace("comfyui_queue_oldest_pending_age_seconds > 900", "comfyui_queue_oldest_pending_age_seconds > 3", StringComparison.Ordinal)
-        .Replace("comfyui_canary:duration_seconds:p95_30m > 60", "comfyui_canary:duration_seconds:p95_30m > 1", StringComparison.Ordinal)
-        .Replace("* 900 >= 5", "* 15 >= 1", StringComparison.Ordinal);
+        .Replace("comfyui_queue_oldest_pending_age_seconds > 900", "comfyui_queue_oldest_pending_age_seconds > 60", StringComparison.Ordinal)
+        .Replace("comfyui_canary:step_duration_seconds:p95_30m > 10", "comfyui_canary:step_duration_seconds:p95_30m > 1", StringComparison.Ordinal)
+        .Replace("* 900 >= 5", "* 15 >= 5", StringComparison.Ordinal);
 
     private async Task StartServicesAsync(int instances)
     {
@@ -123,8 +152,8 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         var collector = ChildProcess.StartService("ComfyMonitor.Collector", new Dictionary<string, string>(targets)
         {
             ["Collector__Interval"] = "00:00:02",
-            ["Collector__Timeout"] = "00:00:01.500",
-            ["Collector__StallAfter"] = "00:00:03",
+            ["Collector__Timeout"] = "00:00:01.900",
+            ["Collector__StallAfter"] = "00:00:20", // longer than the users' jobs of the simulated fleet
             ["Collector__ExtensionsInterval"] = "00:00:02",
         });
         _processes.Add(collector);
@@ -132,7 +161,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         {
             ["Probe__Interval"] = "00:00:03",
             ["Probe__Timeout"] = "00:00:08",
-            ["Probe__MaxQueueWait"] = "00:00:08",
+            ["Probe__MaxQueueWait"] = "00:00:30",
             ["Probe__RequestTimeout"] = "00:00:02",
         });
         _processes.Add(probe);
@@ -188,4 +217,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
 
     [GeneratedRegex(@"\[\d+[smhd]\]")]
     private static partial Regex RangeWindow();
+
+    [GeneratedRegex(@"offset (\d+)h")]
+    private static partial Regex Offset();
 }
