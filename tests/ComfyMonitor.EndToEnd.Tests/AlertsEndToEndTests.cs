@@ -52,8 +52,7 @@ public sealed class AlertsEndToEndTests
     [Fact]
     public async Task AHealthyFleetRaisesNothingAndEachFaultExactlyItsAlerts()
     {
-        // Users' background prompts of ~10 s (longer than Probe:Timeout) on every instance.
-        await using var stack = await MonitoringStack.StartAsync(Instances, workload: 4);
+        await using var stack = await MonitoringStack.StartAsync(Instances);
         var sim = stack.Sim;
         using var healthy = sim.Http(0);
         using var stuck = sim.Http(2);
@@ -66,14 +65,44 @@ public sealed class AlertsEndToEndTests
             await Task.Delay(500);
         }
 
-        // A healthy fleet, busy with users' long jobs, for two compressed hours (every hour of the rules is 15 s
-        // here): no alert, not even pending, and nothing in Alertmanager.
-        await stack.HoldsForEvaluationsAsync(30, async () =>
+        // A healthy fleet whose GPUs are kept busy by users' prompts of ~10 s each (longer than Probe:Timeout), for two
+        // compressed hours (every hour of the rules is 15 s here): no alert, not even pending, and nothing in Alertmanager.
+        using (var users = new CancellationTokenSource())
         {
-            var raised = (await stack.QueryAsync("ALERTS")).Select(a => $"{a!["metric"]!["alertname"]} {a["metric"]!["comfyui_instance"]} ({a["metric"]!["alertstate"]})").ToList();
-            Assert.True(raised.Count == 0, "alerts on a healthy fleet: " + string.Join(", ", raised));
-            Assert.Empty(await stack.AlertsAsync());
-        });
+            var busy = Enumerable.Range(0, Instances).Select(i => Task.Run(async () =>
+            {
+                using var http = sim.Http(i);
+                while (!users.IsCancellationRequested)
+                {
+                    if ((await http.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Count < 2)
+                    {
+                        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Txt2Img()["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
+                    }
+
+                    await Task.Delay(1000);
+                }
+            })).ToList();
+            await stack.HoldsForEvaluationsAsync(30, async () =>
+            {
+                var raised = (await stack.QueryAsync("ALERTS")).Select(a => $"{a!["metric"]!["alertname"]} {a["metric"]!["comfyui_instance"]} ({a["metric"]!["alertstate"]})").ToList();
+                Assert.True(raised.Count == 0, "alerts on a healthy fleet: " + string.Join(", ", raised));
+                Assert.Empty(await stack.AlertsAsync());
+            });
+            Assert.True((await stack.QueryAsync("sum(comfyui_queue_running) > 0")).Count > 0, "the users' prompts never ran");
+            await users.CancelAsync();
+            await Task.WhenAll(busy);
+        }
+
+        // The users go home: their last prompts finish before the faults begin.
+        for (var i = 0; i < Instances; i++)
+        {
+            using var http = sim.Http(i);
+            await http.PostJsonAsync("queue", new JsonObject { ["clear"] = true });
+            for (var idle = DateTime.UtcNow.AddSeconds(60); await http.RunningAsync() is not null; await Task.Delay(200))
+            {
+                Assert.True(DateTime.UtcNow < idle, $"sim-{i} never finished its users' prompts");
+            }
+        }
 
         // Traffic on a healthy instance, so that latency panels have data.
         for (var i = 0; i < 4; i++)

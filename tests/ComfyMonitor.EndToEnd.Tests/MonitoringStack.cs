@@ -31,17 +31,13 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
 
     public HttpClient Collector { get; private set; } = null!;
 
-    /// <summary>
-    /// Starts the stack on a simulated fleet whose users' prompts run for seconds (Simulator:NodeTime per model node),
-    /// with <paramref name="workload"/> background prompts per minute per instance.
-    /// </summary>
-    public static async Task<MonitoringStack> StartAsync(int instances, double workload = 0)
+    /// <summary>Starts the stack on a simulated fleet whose users' prompts (txt2img) run for seconds: 1.5 s per model node.</summary>
+    public static async Task<MonitoringStack> StartAsync(int instances)
     {
         var sim = await SimulatorHost.StartAsync(instances, new Dictionary<string, string?>
         {
             ["Simulator:SlowDelay"] = "00:00:01.200",
             ["Simulator:NodeTime"] = "00:00:01.500",
-            ["Simulator:Workload"] = workload.ToString(CultureInfo.InvariantCulture),
         });
         var stack = new MonitoringStack(sim, Directory.CreateTempSubdirectory("comfymonitor-e2e-").FullName);
         try
