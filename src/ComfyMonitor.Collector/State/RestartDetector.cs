@@ -8,7 +8,7 @@ namespace ComfyMonitor.Collector.State;
 /// queue. A prompt never seen before whose number is no higher than one already seen, while none of the history seen
 /// before is left, is a restart. A cleared history or queue keeps the numbers growing, so it is none; a client that
 /// sets its own priority ("number") while the history was cleared is the one case that would be miscounted.
-/// A restart is seen with the first prompt after it: on a monitored instance, the probe's next canary.
+/// A restart is seen with the first prompt after it that a cycle sees: on an idle instance, when work comes back.
 /// </summary>
 public sealed class RestartDetector
 {
