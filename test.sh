@@ -24,8 +24,8 @@ dotnet build Monitor.sln -nologo -v quiet -warnaserror
 # Two lanes side by side, one per core, each running its test projects one after another; the longest
 # projects start first, and the lanes take about as long as each other. Every test waits for conditions with deadlines that hold on a loaded
 # machine, never for fixed times. A test project not named here runs in the second lane.
-first_lane=(tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.AppHost.Tests tests/ComfyMonitor.ServiceDefaults.Tests)
-second_lane=(tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.Collector.Tests)
+first_lane=(tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.ServiceDefaults.Tests)
+second_lane=(tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.Collector.Tests tests/ComfyMonitor.AppHost.Tests)
 for project in tests/*.Tests; do
   case " ${first_lane[*]} ${second_lane[*]} " in *" $project "*) ;; *) second_lane+=("$project") ;; esac
 done
