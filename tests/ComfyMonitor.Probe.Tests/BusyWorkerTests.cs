@@ -69,7 +69,8 @@ public sealed class BusyWorkerTests : IAsyncLifetime
         var run = await runner.RunAsync(endpoint, ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) }), new RenderCanary(), CancellationToken.None);
         Assert.False(run.Success);
         Assert.Equal("queue_wait", run.Reason);
-        Assert.True(run.Phases["queue_wait"] >= 2, $"queue_wait phase {run.Phases.GetValueOrDefault("queue_wait")} s");
+        // The whole Probe:MaxQueueWait, give or take the timer's resolution.
+        Assert.True(run.Phases["queue_wait"] >= 1.9, $"queue_wait phase {run.Phases.GetValueOrDefault("queue_wait")} s");
         Assert.True(run.Phases["total"] < 30, "the run waited for Probe:Timeout instead of Probe:MaxQueueWait");
         Assert.Contains("removed the probe's pending prompt", run.Detail);
         await http.StaysRunningAsync(userId, readings: 5);
