@@ -14,8 +14,8 @@ namespace ComfyMonitor.Probe.Tests;
 /// </summary>
 public sealed class BusyWorkerTests : IAsyncLifetime
 {
-    /// <summary>Each model node of a user's txt2img takes this long: the whole prompt several seconds.</summary>
-    private static readonly TimeSpan NodeTime = TimeSpan.FromSeconds(1);
+    /// <summary>Each model node of a user's txt2img takes this long: the whole prompt about 12 s, six times the timeout.</summary>
+    private static readonly TimeSpan NodeTime = TimeSpan.FromSeconds(2);
 
     private SimulatorHost _sim = null!;
 
