@@ -37,7 +37,7 @@ public sealed class BusyWorkerTests : IAsyncLifetime
         foreach (var canary in new Canary[] { new RenderCanary(), new UploadCanary(), new MaskCanary() })
         {
             // A user's prompt runs, longer than Probe:Timeout, when the canary comes.
-            var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = WorkloadService.Txt2Img()["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
+            var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = WorkloadService.Txt2Img(succeeds: true)["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
             users.Add((string)user!["prompt_id"]!);
             await http.StaysRunningAsync(users[^1], readings: 1);
 

@@ -46,10 +46,11 @@ internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, I
         "ValueError: Expected a latent image of 4 channels",
     ];
 
-    public static JsonObject Txt2Img()
+    /// <summary>A txt2img prompt; unless <paramref name="succeeds"/>, it fails or is interrupted as often as background prompts do.</summary>
+    public static JsonObject Txt2Img(bool succeeds = false)
     {
         var text = Subjects[Random.Shared.Next(Subjects.Length)];
-        var roll = Random.Shared.NextDouble();
+        var roll = succeeds ? 1.0 : Random.Shared.NextDouble();
         var prompt = new JsonObject
         {
             ["prompt"] = new JsonObject
