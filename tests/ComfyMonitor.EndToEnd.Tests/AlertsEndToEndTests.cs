@@ -23,7 +23,6 @@ public sealed class AlertsEndToEndTests
         ("ComfyUIOutOfMemory", "sim-4"),
         ("ComfyUIPromptErrorRateHigh", "sim-4"),
         ("ComfyUICanaryErrorBudgetBurn", "sim-4"),
-        ("ComfyUICanarySlow", "sim-5"),
         ("ComfyMonitorScrapeFailing", "sim-6"),
         ("ComfyUIVersionDrift", ""),
         ("ComfyUIExtensionDrift", ""),

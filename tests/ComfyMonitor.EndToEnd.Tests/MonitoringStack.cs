@@ -122,8 +122,9 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
     /// <summary>
     /// The shipped rules with time compressed for a test that runs in minutes instead of days: every range window
     /// becomes 15 s, every for: 3 s, an hour of offset 15 s (so that the hourly floors of the leak alerts compare
-    /// 15-second floors), the backlog threshold a minute (users' jobs take seconds here) and the canary step
-    /// threshold 1 s (the slow scenario answers in 1.2 s).
+    /// 15-second floors) and the backlog threshold a minute (users' jobs take seconds here). The canary step threshold
+    /// stays 10 s: a loaded test machine makes steps of a second common, so ComfyUICanarySlow's recall and precision
+    /// are the promtool tests'.
     /// </summary>
     public static string Compress(string rules) =>
         Offset().Replace(
@@ -132,7 +133,6 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             m => $"offset {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 15}s")
         .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
         .Replace("comfyui_queue_oldest_pending_age_seconds > 900", "comfyui_queue_oldest_pending_age_seconds > 60", StringComparison.Ordinal)
-        .Replace("comfyui_canary:step_duration_seconds:p95_30m > 10", "comfyui_canary:step_duration_seconds:p95_30m > 1", StringComparison.Ordinal)
         .Replace("* 900 >= 5", "* 15 >= 5", StringComparison.Ordinal);
 
     private async Task StartServicesAsync(int instances)
