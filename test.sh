@@ -19,7 +19,12 @@ fi
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-dotnet build Monitor.sln -nologo -v quiet -warnaserror
+# The compiler server builds the 17 projects in half the time of one compiler process each (which the SDK falls back
+# to where MSBuild node reuse is off, as on CI machines); it is shut down once the build is done.
+built=0
+dotnet build Monitor.sln -nologo -v quiet -warnaserror -p:UseSharedCompilation=true || built=$?
+dotnet build-server shutdown >/dev/null 2>&1 || true
+[ "$built" -eq 0 ] || exit "$built"
 
 # Two lanes side by side, one per core, each running its test projects one after another; the longest
 # projects start first, and the lanes take about as long as each other. Every test waits for conditions with deadlines that hold on a loaded

@@ -68,6 +68,16 @@ public static class ServiceDefaultsExtensions
                 // instance by the service's own metrics (scrape durations, canary phases); the per-server
                 // http_client_* series would double the exposition and, past a few hundred servers, OpenTelemetry's
                 // 2,000-series limit per metric (the soak run found them folded into otel_metric_overflow).
+                // A MeterProvider listens to every Meter of its names in the process. This host's own meters come from
+                // its IMeterFactory (their Scope): another host in the same process (tests run several) keeps its
+                // instruments to itself. Meters made without a factory (the runtime's) are the process's, and shared.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((services, provider) =>
+                {
+                    var own = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                    provider.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own)
+                        ? null
+                        : MetricStreamConfiguration.Drop);
+                });
                 metrics.AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddMeter(meterNames)
@@ -91,6 +101,19 @@ public static class ServiceDefaultsExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Series limits (OpenTelemetry keeps 2,000 per metric otherwise) for this host's own instruments of the given names;
+    /// instruments of the same names that another host of the process makes stay that host's (see ConfigureOpenTelemetry).
+    /// </summary>
+    public static MeterProviderBuilder SetCardinalityLimits(this MeterProviderBuilder metrics, IReadOnlyDictionary<string, int> limits) =>
+        ((IDeferredMeterProviderBuilder)metrics).Configure((services, provider) =>
+        {
+            var own = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            provider.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, own) && limits.TryGetValue(instrument.Name, out var limit)
+                ? new MetricStreamConfiguration { CardinalityLimit = limit }
+                : null);
+        });
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder

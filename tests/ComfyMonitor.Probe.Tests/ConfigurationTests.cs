@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>Invalid probe settings are reported at start, all at once, each with its key.</summary>
-[Collection(ProbeServiceCollection.Name)]
 public sealed class ConfigurationTests
 {
     public static TheoryData<string, string?, string> BadSettings() => new()

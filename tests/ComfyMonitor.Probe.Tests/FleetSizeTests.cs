@@ -6,7 +6,6 @@ namespace ComfyMonitor.Probe.Tests;
 /// A fleet whose canary series pass OpenTelemetry's default 2,000 per metric keeps every instance's series
 /// (found by the soak run: with 500 instances most phase durations and new failure reasons went to the overflow series).
 /// </summary>
-[Collection(ProbeServiceCollection.Name)]
 public sealed class FleetSizeTests
 {
     [Fact]

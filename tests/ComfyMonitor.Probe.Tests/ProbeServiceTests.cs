@@ -4,7 +4,6 @@ using ComfyMonitor.Testing;
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>The probe as a service: scheduled canaries, metrics, the runs page, no overlapping runs.</summary>
-[Collection(ProbeServiceCollection.Name)]
 public sealed class ProbeServiceTests
 {
     [Fact]

@@ -11,14 +11,14 @@ public sealed class DefaultEndpointsTests
     [InlineData("Development")]
     public async Task HealthAliveAndMetricsAreServed(string environment)
     {
-        var port = FreePorts.One();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls(FreePorts.AnyPort);
         builder.Logging.ClearProviders();
         builder.AddServiceDefaults("ComfyMonitor.Test");
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync(TestContext.Current.CancellationToken);
+        var port = FreePorts.Bound(app)[0];
 
         using var meter = app.Services.GetRequiredService<IMeterFactory>().Create("ComfyMonitor.Test");
         meter.CreateCounter<long>("comfymonitor_test_things", "{thing}").Add(3);
@@ -29,6 +29,47 @@ public sealed class DefaultEndpointsTests
         var metrics = await http.GetStringAsync("metrics", TestContext.Current.CancellationToken);
         Assert.Contains("comfymonitor_test_things_total", metrics);
         await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task TwoServicesInOneProcessExportOnlyTheirOwnInstruments()
+    {
+        // The same meter name in two hosts of one process (as in the tests, or two services in one process): each
+        // host's /metrics shows its own instruments' values, not the other's, although its MeterProvider listens by
+        // name, and although both set a series limit for an instrument of that name.
+        async Task<(WebApplication App, HttpClient Http)> StartAsync(long things)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(FreePorts.AnyPort);
+            builder.Logging.ClearProviders();
+            builder.AddServiceDefaults("ComfyMonitor.Test");
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(new Dictionary<string, int> { ["comfymonitor_test_up"] = 10 }));
+            var app = builder.Build();
+            app.MapDefaultEndpoints();
+            // Instruments made before the start (as the services make theirs) and after it.
+            var meter = app.Services.GetRequiredService<IMeterFactory>().Create("ComfyMonitor.Test");
+            meter.CreateObservableGauge("comfymonitor_test_up", () => new Measurement<long>(1, new KeyValuePair<string, object?>("who", things.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            meter.CreateCounter<long>("comfymonitor_test_things", "{thing}").Add(things);
+            return (app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePorts.Bound(app)[0]}/") });
+        }
+
+        var (first, firstHttp) = await StartAsync(3);
+        var (second, secondHttp) = await StartAsync(40);
+        await using (first)
+        await using (second)
+        using (firstHttp)
+        using (secondHttp)
+        {
+            double Things(string page) => PrometheusText.Parse(page).Named("comfymonitor_test_things_total").Single().Value;
+            Assert.Equal(3, Things(await firstHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken)));
+            Assert.Equal(40, Things(await secondHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken)));
+            Assert.Equal(["3"], PrometheusText.Parse(await firstHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken)).Named("comfymonitor_test_up").Select(s => s.Labels["who"]));
+            Assert.Equal(["40"], PrometheusText.Parse(await secondHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken)).Named("comfymonitor_test_up").Select(s => s.Labels["who"]));
+            // The runtime's process-wide instruments are in both.
+            Assert.Contains("dotnet_gc_collections", await firstHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken));
+            Assert.Contains("dotnet_gc_collections", await secondHttp.GetStringAsync("metrics", TestContext.Current.CancellationToken));
+        }
     }
 
     [Fact]

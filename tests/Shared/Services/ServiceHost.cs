@@ -95,11 +95,21 @@ internal sealed class ServiceHost : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"} in {timeout ?? TimeSpan.FromSeconds(30)}");
+                throw new TimeoutException($"/metrics never showed {what ?? "the expected state"} in {timeout ?? TimeSpan.FromSeconds(30)}; it showed:\n{Summary(metrics)}");
             }
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>What a timeout reports: the availability series of the last page (or its first lines when it has none).</summary>
+    private static string Summary(PrometheusText metrics)
+    {
+        var availability = metrics.Samples.Where(s => s.Name is "comfyui_up" or "comfyui_canary_success" or "comfymonitor_instances" or "comfymonitor_targets")
+            .Select(s => $"{s.Name}{{{string.Join(",", s.Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} {s.Value}").Take(40).ToList();
+        return availability.Count > 0
+            ? string.Join("\n", availability)
+            : string.Join("\n", metrics.Samples.Take(20).Select(s => $"{s.Name} {s.Value}")) + $"\n({metrics.Samples.Count} samples)";
     }
 
     public async ValueTask DisposeAsync()
