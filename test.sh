@@ -31,8 +31,8 @@ dotnet build-server shutdown >/dev/null 2>&1 || true
 # Prometheus' rule evaluations. Every test waits for conditions with deadlines that hold on a loaded machine, never
 # for fixed times. A test project not named here runs in the third lane.
 lanes=(
-  "tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.ServiceDefaults.Tests"
-  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.AppHost.Tests"
+  "tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.AppHost.Tests"
+  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.ServiceDefaults.Tests"
   "tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.Collector.Tests"
 )
 for project in tests/*.Tests; do

@@ -24,7 +24,7 @@ public sealed class FleetSizeTests
             var m = await collector.WaitForMetricsAsync(
                 m => m.Named("comfyui_scrape_duration_seconds_count").Count(s => s.Labels["endpoint"] == "history") == count
                     && m.Named("comfyui_up").Count(s => s.Value == 1) == count,
-                TimeSpan.FromSeconds(30), "every instance's scrape durations");
+                TimeSpan.FromSeconds(120), "every instance's scrape durations");
             Assert.Equal(count, m.Named("comfyui_up").Count(s => s.Value == 1));
             Assert.Equal(count * 20, m.Named("comfyui_scrape_errors_total").Count());
             Assert.Equal(count * 4, m.Named("comfyui_scrape_duration_seconds_count").Count());
@@ -44,7 +44,7 @@ public sealed class FleetSizeTests
         {
             ["Collector:MaxInstances"] = "2",
         });
-        await collector.WaitForMetricsAsync(m => m.Named("comfyui_up").Count(s => s.Value == 1) == 3, TimeSpan.FromSeconds(20), "the three instances up");
+        await collector.WaitForMetricsAsync(m => m.Named("comfyui_up").Count(s => s.Value == 1) == 3, TimeSpan.FromSeconds(60), "the three instances up");
         var warnings = collector.Logs.Lines.Where(l => l.Contains("3 instances are watched but the series limits were sized for Collector:MaxInstances = 2", StringComparison.Ordinal)).ToList();
         Assert.Single(warnings);
         Assert.StartsWith("Warning", warnings[0], StringComparison.Ordinal);

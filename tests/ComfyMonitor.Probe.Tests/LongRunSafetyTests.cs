@@ -9,6 +9,7 @@ namespace ComfyMonitor.Probe.Tests;
 /// losing their WebSocket: no user prompt is interrupted or deleted, and the probe's uploads and history
 /// entries do not pile up.
 /// </summary>
+[Collection(HeavyCollection.Name)]
 public sealed class LongRunSafetyTests
 {
     private const int Instances = 16;

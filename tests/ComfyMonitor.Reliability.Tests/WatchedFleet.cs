@@ -177,7 +177,7 @@ public sealed class WatchedFleet : IAsyncLifetime
                 throw new TimeoutException($"never saw {what}:\n{string.Join('\n', left)}\n--- collector\n{CollectorProcess.Tail(6)}\n--- probe\n{ProbeProcess.Tail(6)}");
             }
 
-            await Task.Delay(250);
+            await Task.Delay(500);
         }
     }
 
@@ -214,7 +214,7 @@ public sealed class WatchedFleet : IAsyncLifetime
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"{instance} did only {Cycles(reading, instance) - start} of {cycles} cycles in 90 s");
-            await Task.Delay(250);
+            await Task.Delay(500);
         }
     }
 

@@ -58,6 +58,19 @@ internal sealed class ServiceHost : IAsyncDisposable
     public async Task<PrometheusText> MetricsAsync() => PrometheusText.Parse(await Http.GetStringAsync("metrics"));
 
     /// <summary>
+    /// Reads /metrics, and waits before the next reading four times as long as this one took (at least 100 ms): a fleet
+    /// of hundreds of instances has a page of tens of thousands of lines, whose rendering and parsing would otherwise
+    /// take most of the CPU that the service under test needs.
+    /// </summary>
+    private async Task<(PrometheusText Metrics, TimeSpan Pause)> ReadAsync()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var metrics = await MetricsAsync();
+        var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        return (metrics, TimeSpan.FromMilliseconds(Math.Max(100, took.TotalMilliseconds * 4)));
+    }
+
+    /// <summary>
     /// Polls /metrics until <paramref name="progress"/> has grown by <paramref name="steps"/> (cycles, runs), asserting
     /// <paramref name="condition"/> on every reading: "stays true for N cycles", whatever the machine's speed.
     /// </summary>
@@ -67,10 +80,11 @@ internal sealed class ServiceHost : IAsyncDisposable
         Assert.True(condition(first), $"not {what} at the start");
         var start = progress(first);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var pause = TimeSpan.FromMilliseconds(100);
         while (true)
         {
-            await Task.Delay(100);
-            var metrics = await MetricsAsync();
+            await Task.Delay(pause);
+            (var metrics, pause) = await ReadAsync();
             Assert.True(condition(metrics), $"no longer {what} after {progress(metrics) - start} of {steps} steps");
             if (progress(metrics) - start >= steps)
             {
@@ -87,7 +101,7 @@ internal sealed class ServiceHost : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var metrics = await MetricsAsync();
+            var (metrics, pause) = await ReadAsync();
             if (condition(metrics))
             {
                 return metrics;
@@ -98,18 +112,23 @@ internal sealed class ServiceHost : IAsyncDisposable
                 throw new TimeoutException($"/metrics never showed {what ?? "the expected state"} in {timeout ?? TimeSpan.FromSeconds(30)}; it showed:\n{Summary(metrics)}");
             }
 
-            await Task.Delay(100);
+            await Task.Delay(pause);
         }
     }
 
     /// <summary>What a timeout reports: the availability series of the last page (or its first lines when it has none).</summary>
     private static string Summary(PrometheusText metrics)
     {
-        var availability = metrics.Samples.Where(s => s.Name is "comfyui_up" or "comfyui_canary_success" or "comfymonitor_instances" or "comfymonitor_targets")
-            .Select(s => $"{s.Name}{{{string.Join(",", s.Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} {s.Value}").Take(40).ToList();
-        return availability.Count > 0
-            ? string.Join("\n", availability)
-            : string.Join("\n", metrics.Samples.Take(20).Select(s => $"{s.Name} {s.Value}")) + $"\n({metrics.Samples.Count} samples)";
+        static string Line(PrometheusText.Sample s) => $"{s.Name}{{{string.Join(",", s.Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} {s.Value}";
+        var availability = metrics.Samples.Where(s => s.Name is "comfyui_up" or "comfyui_canary_success" or "comfymonitor_instances").ToList();
+        if (availability.Count == 0)
+        {
+            return string.Join("\n", metrics.Samples.Take(20).Select(Line)) + $"\n({metrics.Samples.Count} samples)";
+        }
+
+        // Counts per name and value, then the first series that are not 1 (down, failing).
+        var counts = availability.GroupBy(s => (s.Name, s.Value)).Select(g => $"{g.Key.Name} = {g.Key.Value}: {g.Count()} series");
+        return string.Join("\n", counts.Concat(availability.Where(s => s.Value != 1).Take(20).Select(Line)));
     }
 
     public async ValueTask DisposeAsync()
