@@ -17,6 +17,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# A dozen .NET processes (test hosts, services, simulators) share the two cores: idle thread-pool workers sleep at
+# once instead of spinning for work first, which on an oversubscribed machine only takes the CPU from the busy ones.
+export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 # The compiler server builds the 17 projects in half the time of one compiler process each (which the SDK falls back

@@ -4,6 +4,7 @@ using ComfyMonitor.Testing;
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>The probe as a service: scheduled canaries, metrics, the runs page, no overlapping runs.</summary>
+[Collection(HeavyCollection.Name)]
 public sealed class ProbeServiceTests
 {
     [Fact]
@@ -90,11 +91,11 @@ public sealed class ProbeServiceTests
                 ["Probe:Custom:1:MeanColor"] = "#FF0000",
             });
             var name = $"127.0.0.1:{sim.BasePort}";
-            var m = await probe.WaitForMetricsAsync(m => m.Value("comfyui_canary_success", name, ("canary", "team-good")) is not null
-                && m.Value("comfyui_canary_success", name, ("canary", "team-wrong-colour")) is not null, what: "both custom canaries");
-            Assert.Equal(1, m.Value("comfyui_canary_success", name, ("canary", "team-good")));
-            Assert.Equal(0, m.Value("comfyui_canary_success", name, ("canary", "team-wrong-colour")));
-            Assert.True(m.Value("comfyui_canary_runs_total", name, ("canary", "team-wrong-colour"), ("result", "failure"), ("reason", "output_mismatch")) >= 1);
+            // A run may time out on a loaded machine: what counts is that the good one passes and the wrong one fails its check.
+            var m = await probe.WaitForMetricsAsync(m => m.Value("comfyui_canary_success", name, ("canary", "team-good")) == 1
+                && m.Value("comfyui_canary_runs_total", name, ("canary", "team-wrong-colour"), ("result", "failure"), ("reason", "output_mismatch")) >= 1,
+                what: "the good custom canary passing and the wrong-colour one failing with output_mismatch");
+            Assert.Equal(0, m.Value("comfyui_canary_runs_total", name, ("canary", "team-wrong-colour"), ("result", "success"), ("reason", "none")) ?? 0);
             Assert.DoesNotContain(m.Named("comfyui_canary_success"), s => s.Labels["canary"] is "render" or "upload" or "mask");
         }
         finally

@@ -28,7 +28,7 @@ internal sealed class RunnerFixture : IAsyncDisposable
         {
             Timeout = timeout ?? TimeSpan.FromSeconds(8),
             MaxQueueWait = timeout ?? TimeSpan.FromSeconds(8),
-            RequestTimeout = TimeSpan.FromSeconds(timeout is { } t && t < TimeSpan.FromSeconds(4) ? 1 : 3),
+            RequestTimeout = TimeSpan.FromSeconds(timeout is { } t && t < TimeSpan.FromSeconds(4) ? 1 : 6),
         });
 
     public ComfyEndpoint Endpoint(int index = 0) => new($"sim-{index}", Sim.Url(index));
