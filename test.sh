@@ -33,14 +33,14 @@ dotnet build-server shutdown >/dev/null 2>&1 || true
 # Three lanes side by side, each running its test projects one after another, the longest first; the lanes take
 # about as long as each other. The two cores are shared by three lanes because much of the end-to-end lane waits for
 # Prometheus' rule evaluations. Every test waits for conditions with deadlines that hold on a loaded machine, never
-# for fixed times. A test project not named here runs in the third lane.
+# for fixed times. A test project not named here runs in the first lane, after the end-to-end tests.
 lanes=(
-  "tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.AppHost.Tests"
-  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.ServiceDefaults.Tests"
+  "tests/ComfyMonitor.EndToEnd.Tests"
+  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.AppHost.Tests tests/ComfyMonitor.ServiceDefaults.Tests"
   "tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.Collector.Tests"
 )
 for project in tests/*.Tests; do
-  case " ${lanes[*]} " in *" $project "*) ;; *) lanes[2]+=" $project" ;; esac
+  case " ${lanes[*]} " in *" $project "*) ;; *) lanes[0]+=" $project" ;; esac
 done
 
 run_lane() {
