@@ -56,6 +56,7 @@ foreach (var service in new[] { collector, probe })
 // Prometheus, Alertmanager and Grafana: containers where a runtime answers, else executables, else left out.
 var dashboards = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "dashboards"));
 var runbookBase = builder.Configuration["Monitoring:RunbookBase"] ?? "https://github.com/YOUR-ORG/comfymonitor/blob/main";
+var scrapeInterval = MonitoringStack.ScrapeInterval(builder.Configuration["Monitoring:ScrapeInterval"]);
 var mode = MonitoringStack.Choose(builder.Configuration["Monitoring:Mode"], MonitoringStack.ContainerRuntimeHealthy, MonitoringStack.OnPath);
 // One folder per app model built (tests build several in one process, at once).
 var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], mode.ToString().ToLowerInvariant());
@@ -64,7 +65,7 @@ switch (mode)
 {
     case MonitoringStack.Mode.Containers:
     {
-        MonitoringStack.WritePrometheusConfig(dashboards, generated, "host.docker.internal:9464", "host.docker.internal:9465", $"alertmanager:{MonitoringStack.AlertmanagerPort}", runbookBase);
+        MonitoringStack.WritePrometheusConfig(dashboards, generated, "host.docker.internal:9464", "host.docker.internal:9465", $"alertmanager:{MonitoringStack.AlertmanagerPort}", runbookBase, scrapeInterval);
         var alertmanager = builder.AddContainer("alertmanager", ContainerImages.Alertmanager, ContainerImages.AlertmanagerTag)
             .WithImageRegistry(ContainerImages.Registry)
             .WithBindMount(Path.Combine(dashboards, "alertmanager"), "/etc/alertmanager", isReadOnly: true)
@@ -91,7 +92,7 @@ switch (mode)
 
     case MonitoringStack.Mode.Executables:
     {
-        var config = MonitoringStack.WritePrometheusConfig(dashboards, generated, "127.0.0.1:9464", "127.0.0.1:9465", $"127.0.0.1:{MonitoringStack.AlertmanagerPort}", runbookBase);
+        var config = MonitoringStack.WritePrometheusConfig(dashboards, generated, "127.0.0.1:9464", "127.0.0.1:9465", $"127.0.0.1:{MonitoringStack.AlertmanagerPort}", runbookBase, scrapeInterval);
         var data = work;
         if (MonitoringStack.OnPath("prometheus-alertmanager"))
         {

@@ -70,7 +70,26 @@ public static class MonitoringStack
     /// Writes Prometheus' configuration for this app into <paramref name="folder"/>: the shipped rules, and a
     /// prometheus.yml whose scrape jobs point at the collector and the probe and whose Alertmanager is ours.
     /// </summary>
-    public static string WritePrometheusConfig(string dashboards, string folder, string collector, string probe, string alertmanager, string runbookBase)
+    public const string DefaultScrapeInterval = "15s";
+
+    /// <summary>
+    /// <c>Monitoring:ScrapeInterval</c> (a Prometheus duration, 15s by default): how often Prometheus scrapes the
+    /// collector and the probe and evaluates the rules. A demo or a test may want a shorter one.
+    /// </summary>
+    public static string ScrapeInterval(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return DefaultScrapeInterval;
+        }
+
+        var value = configured.Trim();
+        return System.Text.RegularExpressions.Regex.IsMatch(value, "^[1-9][0-9]*(ms|s|m|h)$")
+            ? value
+            : throw new InvalidOperationException($"Monitoring:ScrapeInterval '{configured}' must be a Prometheus duration such as 15s or 1m");
+    }
+
+    public static string WritePrometheusConfig(string dashboards, string folder, string collector, string probe, string alertmanager, string runbookBase, string scrapeInterval = DefaultScrapeInterval)
     {
         Directory.CreateDirectory(folder);
         foreach (var file in new[] { "rules.yml", "alerts.yml" })
@@ -82,8 +101,8 @@ public static class MonitoringStack
         File.WriteAllText(config, $$"""
             # Written by the ComfyMonitor AppHost from dashboards/prometheus; edit those files, not this one.
             global:
-              scrape_interval: 15s
-              evaluation_interval: 15s
+              scrape_interval: {{scrapeInterval}}
+              evaluation_interval: {{scrapeInterval}}
               external_labels:
                 runbook_base: {{runbookBase}}
             rule_files: [rules.yml, alerts.yml]

@@ -13,7 +13,7 @@ public sealed class AppHostRunTests
         Assert.SkipUnless(ComfyMonitor.AppHost.MonitoringStack.OnPath("prometheus"), "prometheus is not on PATH (./test.sh installs it)");
         var ct = TestContext.Current.CancellationToken;
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
-            ["--Monitoring:Mode=executables", "--Simulator:Instances=2", "--DcpPublisher:RandomizePorts=false", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], ct);
+            ["--Monitoring:Mode=executables", "--Monitoring:ScrapeInterval=2s", "--Simulator:Instances=2", "--DcpPublisher:RandomizePorts=false", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], ct);
         await using var app = await builder.BuildAsync(ct);
         await app.StartAsync(ct);
 
@@ -35,7 +35,7 @@ public sealed class AppHostRunTests
             {
             }
 
-            await Task.Delay(1000, ct);
+            await Task.Delay(500, ct);
         }
 
         Assert.Equal("up", health.GetValueOrDefault("comfymonitor-collector"));

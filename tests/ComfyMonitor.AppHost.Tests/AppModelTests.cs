@@ -144,4 +144,25 @@ public sealed class AppModelTests
 
         return list.Select(a => a.ToString()!).ToList();
     }
+
+    [Theory]
+    [InlineData(null, "15s")]
+    [InlineData("", "15s")]
+    [InlineData("2s", "2s")]
+    [InlineData(" 1m ", "1m")]
+    [InlineData("500ms", "500ms")]
+    public void TheScrapeIntervalIsAPrometheusDuration(string? configured, string expected) =>
+        Assert.Equal(expected, ComfyMonitor.AppHost.MonitoringStack.ScrapeInterval(configured));
+
+    [Theory]
+    [InlineData("15")]
+    [InlineData("0s")]
+    [InlineData("fifteen seconds")]
+    [InlineData("1.5s")]
+    [InlineData("-5s")]
+    public void AScrapeIntervalThatIsNoPrometheusDurationIsRefusedWithItsKey(string configured)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => ComfyMonitor.AppHost.MonitoringStack.ScrapeInterval(configured));
+        Assert.Contains("Monitoring:ScrapeInterval", ex.Message);
+    }
 }
