@@ -61,6 +61,17 @@ var mode = MonitoringStack.Choose(builder.Configuration["Monitoring:Mode"], Moni
 // One folder per app model built (tests build several in one process, at once).
 var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], mode.ToString().ToLowerInvariant());
 var generated = Path.Combine(work, "prometheus");
+// The generated configuration lives as long as the AppHost: nothing is left in the temp folder after it.
+AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+{
+    try
+    {
+        Directory.Delete(Path.GetDirectoryName(work)!, recursive: true);
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    {
+    }
+};
 switch (mode)
 {
     case MonitoringStack.Mode.Containers:

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>Invalid probe settings are reported at start, all at once, each with its key.</summary>
-public sealed class ConfigurationTests
+public sealed class ConfigurationTests : IDisposable
 {
     public static TheoryData<string, string?, string> BadSettings() => new()
     {
@@ -41,9 +41,15 @@ public sealed class ConfigurationTests
         Assert.Contains(ex.Failures, f => f.Contains("not an API-format workflow", StringComparison.Ordinal));
     }
 
-    private static async Task<Dictionary<string, string?>> ValidAsync()
+    /// <summary>The workflow files this test wrote, deleted after it.</summary>
+    private readonly List<string> _workflows = [];
+
+    public void Dispose() => _workflows.ForEach(File.Delete);
+
+    private async Task<Dictionary<string, string?>> ValidAsync()
     {
         var workflow = Path.Combine(Path.GetTempPath(), $"comfymonitor-wf-{Guid.NewGuid():N}.json");
+        _workflows.Add(workflow);
         await File.WriteAllTextAsync(workflow, "{\"1\": {\"class_type\": \"EmptyImage\", \"inputs\": {}}, \"2\": {\"class_type\": \"SaveImage\", \"inputs\": {\"images\": [\"1\", 0]}}}");
         return new()
         {
