@@ -52,6 +52,14 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
 
             var events = socket is null ? null : Listen(socket, timeout.Token);
+            if (events is not null && !await RegisteredAsync(events, options.RequestTimeout, timeout.Token))
+            {
+                // ComfyUI registers the socket's client id only after the handshake, then says so with a first status
+                // message: a prompt submitted before it would run with nobody to tell.
+                notes.Add("no status message on the WebSocket, followed the run by polling /history");
+                events = null;
+            }
+
             var plan = await canary.PrepareAsync(new CanaryContext(client, options, phases, Random.Shared), timeout.Token);
 
             var submitMs = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -211,6 +219,25 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
         }, CancellationToken.None);
         return channel.Reader;
+    }
+
+    /// <summary>Whether the server's first message (the status it sends once the client id is registered) came in time.</summary>
+    private static async Task<bool> RegisteredAsync(ChannelReader<ComfyWsMessage> events, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(wait);
+        try
+        {
+            return await events.WaitToReadAsync(bound.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return false; // the socket broke before its first message
+        }
     }
 
     /// <summary>Waits for the end of the run: on the socket, or by polling when there is none or it breaks. Returns when the socket saw execution_start.</summary>
