@@ -61,7 +61,7 @@ public sealed class ContentTests(WatchedFleet fleet)
 
             counted += prompts;
             await fleet.WaitAsync((c, _) => Success(c) >= counted, TimeSpan.FromSeconds(60), what);
-            await fleet.HoldsForCyclesAsync(name, 3, c => Success(c) == counted, $"{counted} counted");
+            await fleet.HoldsForCyclesAsync(name, 2, c => Success(c) == counted, $"{counted} counted");
         }
 
         await RunAndExpectAsync(3, "three prompts counted");
