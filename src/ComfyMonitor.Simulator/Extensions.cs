@@ -23,6 +23,7 @@ public static class SimulatorExtensions
         ["--history-cap"] = "Simulator:HistoryCap",
         ["--data-dir"] = "Simulator:DataDir",
         ["--history-fill"] = "Simulator:HistoryFill",
+        ["--model-files"] = "Simulator:ModelFiles",
     };
 
     /// <summary>The fleet, its workers, its Kestrel endpoints (one per instance plus the control port) and the workload.</summary>
@@ -60,6 +61,7 @@ public static class SimulatorExtensions
     {
         app.UseWebSockets();
         app.UseMiddleware<ScenarioMiddleware>();
+        app.Use((context, next) => InstanceRoutes.OriginCheckAsync(context, next));
         app.MapControlRoutes();
         app.MapComfyRoutes();
         return app;

@@ -36,6 +36,12 @@ public sealed class SimulatorOptions
     /// <summary>History entries each instance starts with (text-to-image prompts of the background workload's shape).</summary>
     public int HistoryFill { get; set; }
 
+    /// <summary>
+    /// Whether each instance has model files (checkpoints, LoRAs, VAEs, ...) for the loaders' lists; false is a server
+    /// without models, like the recorded ComfyUI 0.3.64 the conformance test compares with.
+    /// </summary>
+    public bool ModelFiles { get; set; } = true;
+
     /// <summary>Maximum request body (the server's --max-upload-size); larger bodies get 413.</summary>
     public long MaxUploadBytes { get; set; } = 100 * 1024 * 1024;
 }

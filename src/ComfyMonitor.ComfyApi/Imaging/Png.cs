@@ -17,7 +17,8 @@ public static class Png
 
     public static bool IsPng(ReadOnlySpan<byte> data) => data.Length >= 8 && data[..8].SequenceEqual(Signature);
 
-    public static byte[] Encode(RgbaImage image, bool withAlpha = true)
+    /// <param name="text">tEXt chunks (keyword, text) written after the header, as Pillow writes a PngInfo.</param>
+    public static byte[] Encode(RgbaImage image, bool withAlpha = true, IReadOnlyList<(string Keyword, string Text)>? text = null)
     {
         var channels = withAlpha ? 4 : 3;
         var stride = (image.Width * channels) + 1;
@@ -48,6 +49,11 @@ public static class Png
         header[8] = 8;
         header[9] = (byte)(withAlpha ? 6 : 2);
         WriteChunk(output, "IHDR"u8, header);
+        foreach (var (keyword, value) in text ?? [])
+        {
+            WriteChunk(output, "tEXt"u8, [.. System.Text.Encoding.Latin1.GetBytes(keyword), 0, .. System.Text.Encoding.UTF8.GetBytes(value)]);
+        }
+
         using (var compressed = new MemoryStream())
         {
             using (var z = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))

@@ -12,9 +12,10 @@ public static class ImageOps
             (float)((color & 0xFF) / 255.0));
 
     /// <summary>LoadImage: RGB / 255, and MASK = 1 - alpha / 255 (zeros 64×64 without alpha).</summary>
-    public static (ImageBatch Image, MaskBatch Mask) LoadImage(byte[] file)
+    /// <param name="path">The file's path as the server names it in errors.</param>
+    public static (ImageBatch Image, MaskBatch Mask) LoadImage(byte[] file, string path)
     {
-        var png = Decode(file);
+        var png = Decode(file, path);
         var rgb = new float[png.Width * png.Height * 3];
         var mask = new float[png.Width * png.Height];
         for (var i = 0; i < png.Width * png.Height; i++)
@@ -30,9 +31,9 @@ public static class ImageOps
     }
 
     /// <summary>LoadImageMask: the channel / 255; for alpha, 1 - alpha / 255.</summary>
-    public static MaskBatch LoadImageMask(byte[] file, string channel)
+    public static MaskBatch LoadImageMask(byte[] file, string path, string channel)
     {
-        var png = Decode(file);
+        var png = Decode(file, path);
         var offset = channel switch { "red" => 0, "green" => 1, "blue" => 2, _ => 3 };
         var plane = new float[png.Width * png.Height];
         for (var i = 0; i < plane.Length; i++)
@@ -98,7 +99,8 @@ public static class ImageOps
     }
 
     /// <summary>SaveImage/PreviewImage: <c>clip(255 * i, 0, 255).astype(uint8)</c> (truncation), as PNG.</summary>
-    public static byte[] ToPng(ImageBatch image, int frame, bool corrupt = false)
+    /// <param name="text">The PNG text chunks SaveImage writes: "prompt" and one per extra_pnginfo key (the workflow).</param>
+    public static byte[] ToPng(ImageBatch image, int frame, bool corrupt = false, IReadOnlyList<(string, string)>? text = null)
     {
         var f = image.Frames[frame];
         var rgba = new RgbaImage(image.Width, image.Height, hasAlpha: false);
@@ -113,7 +115,7 @@ public static class ImageOps
             rgba.Pixels[(i * 4) + 3] = 255;
         }
 
-        return Png.Encode(rgba, withAlpha: false);
+        return Png.Encode(rgba, withAlpha: false, text);
     }
 
     /// <summary>Bilinear resize with align_corners=False, as torch.nn.functional.interpolate.</summary>
@@ -151,7 +153,7 @@ public static class ImageOps
         return dst;
     }
 
-    private static RgbaImage Decode(byte[] file)
+    private static RgbaImage Decode(byte[] file, string path)
     {
         try
         {
@@ -159,7 +161,7 @@ public static class ImageOps
         }
         catch (InvalidDataException)
         {
-            throw new NodeExecutionException("PIL.UnidentifiedImageError", "cannot identify image file\n");
+            throw new NodeExecutionException("PIL.UnidentifiedImageError", $"cannot identify image file {Py.Quote(path)}\n");
         }
     }
 }

@@ -1,23 +1,48 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ComfyMonitor.Simulator.Execution;
 
-/// <summary>Validates an API-format graph the way ComfyUI's validate_prompt does, with its error shapes.</summary>
-public sealed class PromptValidator(Func<string, bool> imageExists)
+/// <summary>
+/// Validates an API-format graph against the node catalogue the way ComfyUI 0.3.64's validate_prompt and validate_inputs
+/// (execution.py) do, with their error types, messages, details and extra_info.
+/// </summary>
+/// <param name="fileExists">Whether an annotated file name ("x.png", "x.png [output]") names a file (LoadImage's check).</param>
+/// <param name="choices">The list a combo offers now when the server fills it at request time (model files), or null.</param>
+public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, InputSpec, JsonArray?> choices)
 {
+    private const string ValidatePromptFrame = "  File \"/opt/ComfyUI/execution.py\", line 1010, in validate_prompt\n    m = await validate_inputs(prompt_id, prompt, o, validated)\n        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n";
+    private const string InnerFrame = "  File \"/opt/ComfyUI/execution.py\", line 829, in validate_inputs\n    r = await validate_inputs(prompt_id, prompt, o_id, validated)\n        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n";
+    private const string LookupFrame = "  File \"/opt/ComfyUI/execution.py\", line 788, in validate_inputs\n    o_class_type = prompt[o_id]['class_type']\n                   ~~~~~~^^^^^^\n";
+    private const string SlotFrame = "  File \"/opt/ComfyUI/execution.py\", line 790, in validate_inputs\n    received_type = r[val[1]]\n                    ~^^^^^^^^\n";
+
     public ValidationResult Validate(JsonObject prompt, IReadOnlyList<string>? partialTargets = null)
     {
         var outputs = new List<string>();
         foreach (var (id, node) in prompt)
         {
-            if (node is not JsonObject obj || obj["class_type"] is not JsonValue classValue || classValue.GetValueKind() != JsonValueKind.String)
+            if (node is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+            {
+                // 'class_type' in "some text" is a substring test in Python.
+                if (!text.GetValue<string>().Contains("class_type", StringComparison.Ordinal))
+                {
+                    return Fail("invalid_prompt", "Cannot execute because a node is missing the class_type property.", $"Node ID '#{id}'");
+                }
+
+                throw new InvalidOperationException("a node that is a string");
+            }
+
+            if (node is not JsonObject obj)
+            {
+                throw new InvalidOperationException("a node that is not an object");
+            }
+
+            if (!obj.ContainsKey("class_type"))
             {
                 return Fail("invalid_prompt", "Cannot execute because a node is missing the class_type property.", $"Node ID '#{id}'");
             }
 
-            var classType = classValue.GetValue<string>();
+            var classType = Py.Str(obj["class_type"]);
             if (NodeCatalog.Find(classType) is not { } spec)
             {
                 return Fail("invalid_prompt", $"Cannot execute because node {classType} does not exist.", $"Node ID '#{id}'");
@@ -34,181 +59,276 @@ public sealed class PromptValidator(Func<string, bool> imageExists)
             return Fail("prompt_no_outputs", "Prompt has no outputs", "");
         }
 
-        var nodeErrors = new Dictionary<string, (List<JsonObject> Errors, List<string> Dependents, string ClassType)>();
-        var validated = new Dictionary<string, bool>();
+        var validated = new Dictionary<string, Result>();
+        var nodeErrors = new JsonObject();
         var good = new List<string>();
-        var outputDetails = new List<string>();
+        var failedOutputs = new List<(string Output, List<JsonObject> Reasons)>();
         foreach (var output in outputs)
         {
-            var reached = new List<string>();
-            if (ValidateNode(prompt, output, validated, nodeErrors, reached))
+            Result result;
+            try
+            {
+                result = ValidateInputs(prompt, output, validated);
+            }
+            catch (ValidationException ex)
+            {
+                result = new Result(false, [Reason("exception_during_validation", "Exception when validating node", ex.Message, new JsonObject
+                {
+                    ["exception_type"] = ex.ExceptionType,
+                    ["traceback"] = new JsonArray([ValidatePromptFrame, .. ex.Frames.Select(f => (JsonNode)f)]),
+                })]);
+                validated[output] = result;
+            }
+
+            if (result.Valid)
             {
                 good.Add(output);
                 continue;
             }
 
-            foreach (var failed in reached.Where(nodeErrors.ContainsKey))
-            {
-                nodeErrors[failed].Dependents.Add(output);
-            }
+            failedOutputs.Add((output, result.Reasons));
 
-            if (nodeErrors.TryGetValue(output, out var own))
+            // Like the server: every node validated so far that has reasons of its own gets this output as a dependent.
+            foreach (var (nodeId, node) in validated)
             {
-                outputDetails.AddRange(own.Errors.Select(e => $"{e["message"]}: {e["details"]}"));
-            }
-        }
+                if (node.Valid || node.Reasons.Count == 0)
+                {
+                    continue;
+                }
 
-        var errorsJson = new JsonObject();
-        foreach (var (id, (errors, dependents, classType)) in nodeErrors)
-        {
-            errorsJson[id] = new JsonObject
-            {
-                ["errors"] = new JsonArray(errors.Select(e => (JsonNode)e).ToArray()),
-                ["dependent_outputs"] = new JsonArray(dependents.Distinct().Select(d => (JsonNode)d).ToArray()),
-                ["class_type"] = classType,
-            };
+                if (nodeErrors[nodeId] is not JsonObject entry)
+                {
+                    nodeErrors[nodeId] = entry = new JsonObject
+                    {
+                        ["errors"] = new JsonArray(node.Reasons.Select(r => (JsonNode)r.DeepClone()).ToArray()),
+                        ["dependent_outputs"] = new JsonArray(),
+                        ["class_type"] = Py.Str(prompt[nodeId]?["class_type"]),
+                    };
+                }
+
+                entry["dependent_outputs"]!.AsArray().Add(output);
+            }
         }
 
         if (good.Count == 0)
         {
-            return new ValidationResult
-            {
-                Error = ErrorObject("prompt_outputs_failed_validation", "Prompt outputs failed validation", string.Join("\n", outputDetails)),
-                NodeErrors = errorsJson,
-            };
+            var details = string.Join("\n", failedOutputs.SelectMany(f => f.Reasons).Select(r => $"{r["message"]}: {r["details"]}"));
+            return new ValidationResult { Error = ErrorObject("prompt_outputs_failed_validation", "Prompt outputs failed validation", details), NodeErrors = nodeErrors };
         }
 
-        return new ValidationResult { NodeErrors = errorsJson, GoodOutputs = good };
+        return new ValidationResult { NodeErrors = nodeErrors, GoodOutputs = good };
     }
 
-    private bool ValidateNode(
-        JsonObject prompt, string id, Dictionary<string, bool> validated,
-        Dictionary<string, (List<JsonObject> Errors, List<string> Dependents, string ClassType)> nodeErrors, List<string> reached)
+    private Result ValidateInputs(JsonObject prompt, string id, Dictionary<string, Result> validated)
     {
-        reached.Add(id);
         if (validated.TryGetValue(id, out var known))
         {
             return known;
         }
 
-        validated[id] = true; // guards against cycles while this node is being checked
         var node = (JsonObject)prompt[id]!;
-        var classType = node["class_type"]!.GetValue<string>();
+        var classType = Py.Str(node["class_type"]);
         var spec = NodeCatalog.Find(classType)!;
-        var inputs = node["inputs"] as JsonObject ?? [];
+        var inputs = node["inputs"] as JsonObject ?? throw new ValidationException("KeyError", "'inputs'", []);
+        var fileCheck = NodeCatalog.FileChecks.TryGetValue(classType, out var check) ? check : default;
         var errors = new List<JsonObject>();
         var valid = true;
         foreach (var input in spec.Inputs)
         {
-            var value = inputs[input.Name];
-            if (value is null)
+            var type = choices(classType, input) ?? input.Type;
+            var info = input.Info(type);
+            if (!inputs.TryGetPropertyValue(input.Name, out var value))
             {
                 if (input.Required)
                 {
-                    errors.Add(NodeError("required_input_missing", "Required input is missing", input.Name, new JsonObject { ["input_name"] = input.Name }));
+                    errors.Add(Reason("required_input_missing", "Required input is missing", input.Name, new JsonObject { ["input_name"] = input.Name }));
                 }
 
                 continue;
             }
 
-            if (value is JsonArray { Count: 2 } link && link[0] is JsonValue linkId && linkId.GetValueKind() == JsonValueKind.String)
+            if (value is JsonArray link)
             {
-                var source = linkId.GetValue<string>();
-                if (prompt[source] is not JsonObject)
+                if (link.Count != 2)
                 {
-                    errors.Add(NodeError("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]", input.Name,
-                        new JsonObject { ["input_name"] = input.Name, ["received_value"] = value.DeepClone() }));
+                    errors.Add(Reason("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]", input.Name,
+                        new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value.DeepClone() }));
                     continue;
                 }
 
-                if (!ValidateNode(prompt, source, validated, nodeErrors, reached))
+                var sourceId = Source(prompt, link[0], LookupFrame);
+                var receivedType = ReturnType(prompt, sourceId, link[1]);
+                if (!TypesMatch(receivedType, type))
+                {
+                    errors.Add(Reason("return_type_mismatch", "Return type mismatch between linked nodes",
+                        $"{input.Name}, received_type({Py.Str(receivedType)}) mismatch input_type({Py.Str(type)})",
+                        new JsonObject
+                        {
+                            ["input_name"] = input.Name,
+                            ["input_config"] = info,
+                            ["received_type"] = receivedType?.DeepClone(),
+                            ["linked_node"] = value.DeepClone(),
+                        }));
+                    continue;
+                }
+
+                try
+                {
+                    if (!ValidateInputs(prompt, sourceId, validated).Valid)
+                    {
+                        valid = false;
+                    }
+                }
+                catch (ValidationException ex)
                 {
                     valid = false;
-                    continue;
-                }
-
-                var sourceSpec = NodeCatalog.Find(((JsonObject)prompt[source]!)["class_type"]!.GetValue<string>())!;
-                var slot = link[1] is JsonValue s && s.TryGetValue<int>(out var slotIndex) ? slotIndex : -1;
-                var received = slot >= 0 && slot < sourceSpec.Outputs.Count ? sourceSpec.Outputs[slot] : "*";
-                if (!input.IsWidget && !sourceSpec.IsModelNode && received != input.Type)
-                {
-                    errors.Add(NodeError("return_type_mismatch", "Return type mismatch between linked nodes", $"{input.Name}, received_type({received}) mismatch input_type({input.Type})",
-                        new JsonObject { ["input_name"] = input.Name, ["received_type"] = received, ["linked_node"] = value.DeepClone() }));
+                    validated[sourceId] = new Result(false, [Reason("exception_during_inner_validation", "Exception when validating inner node", ex.Message, new JsonObject
+                    {
+                        ["input_name"] = input.Name,
+                        ["input_config"] = info,
+                        ["exception_message"] = ex.Message,
+                        ["exception_type"] = ex.ExceptionType,
+                        ["traceback"] = new JsonArray([InnerFrame, .. ex.Frames.Select(f => (JsonNode)f)]),
+                        ["linked_node"] = value.DeepClone(),
+                    })]);
                 }
 
                 continue;
             }
 
-            if (CheckWidget(classType, input, value) is { } widgetError)
+            if (value is JsonObject wrapped && wrapped.TryGetPropertyValue("__value__", out var unwrapped))
             {
-                errors.Add(widgetError);
+                value = unwrapped;
+            }
+
+            var (converted, conversionError) = input.TypeName switch
+            {
+                "INT" => Py.Int(value),
+                "FLOAT" => Py.Float(value),
+                "STRING" => (JsonValue.Create(Py.Str(value)), null),
+                "BOOLEAN" => (JsonValue.Create(Py.Truthy(value)), null),
+                _ => (value, null),
+            };
+            if (conversionError is not null)
+            {
+                errors.Add(Reason("invalid_input_type", $"Failed to convert an input value to a {input.TypeName} value", $"{input.Name}, {Py.Str(value)}, {conversionError}",
+                    new JsonObject
+                    {
+                        ["input_name"] = input.Name,
+                        ["input_config"] = info,
+                        ["received_value"] = value?.DeepClone(),
+                        ["exception_message"] = conversionError,
+                    }));
+                continue;
+            }
+
+            if (fileCheck.Input == input.Name)
+            {
+                // VALIDATE_INPUTS takes this input: the range and list checks are skipped for it, the file check runs below.
+                continue;
+            }
+
+            if (Range(input, converted, info) is { } rangeError)
+            {
+                errors.Add(rangeError);
+                continue;
+            }
+
+            if (type is JsonArray options && !options.Any(o => Py.Equal(o, converted)))
+            {
+                var (listInfo, config) = options.Count > 20 ? ($"(list of length {options.Count})", null) : (Py.Repr(options), info);
+                errors.Add(Reason("value_not_in_list", "Value not in list", $"{input.Name}: '{Py.Str(converted)}' not in {listInfo}",
+                    new JsonObject { ["input_name"] = input.Name, ["input_config"] = config, ["received_value"] = converted?.DeepClone() }));
             }
         }
 
-        if (errors.Count > 0)
+        if (fileCheck.Input is { } checkedInput && inputs[checkedInput] is { } file and not JsonArray && !fileExists(Py.Str(file)))
         {
-            nodeErrors[id] = (errors, [], classType);
-            valid = false;
+            errors.Add(Reason("custom_validation_failed", "Custom validation failed for node", $"{checkedInput} - Invalid {fileCheck.Noun} file: {Py.Str(file)}",
+                new JsonObject { ["input_name"] = checkedInput }));
         }
 
-        validated[id] = valid;
-        return valid;
+        var result = errors.Count > 0 || !valid ? new Result(false, errors) : new Result(true, []);
+        validated[id] = result;
+        return result;
     }
 
-    private JsonObject? CheckWidget(string classType, InputSpec input, JsonNode value)
+    private static JsonObject? Range(InputSpec input, JsonNode? value, JsonArray info)
     {
-        var config = new JsonArray(input.Type, new JsonObject());
-        switch (input.Type)
+        if (Py.Number(value) is not { } number)
         {
-            case "INT":
-                if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-                {
-                    return NodeError("invalid_input_type", $"Failed to convert an input value to a INT value", $"{input.Name}, {value.ToJsonString()}, invalid literal for int()",
-                        new JsonObject { ["input_name"] = input.Name, ["input_config"] = config, ["received_value"] = value.DeepClone() });
-                }
-
-                var n = (long)number;
-                if (input.Min is { } min && n < min)
-                {
-                    return NodeError("value_smaller_than_min", $"Value {n} smaller than min of {min}", input.Name, Range(input, n));
-                }
-
-                if (input.Max is { } max && n > max)
-                {
-                    return NodeError("value_bigger_than_max", $"Value {n} bigger than max of {max}", input.Name, Range(input, n));
-                }
-
-                return null;
-            case "COMBO" when input.Name == "image" && classType is "LoadImage" or "LoadImageMask":
-                var name = value is JsonValue str && str.GetValueKind() == JsonValueKind.String ? str.GetValue<string>() : value.ToJsonString();
-                return imageExists(name)
-                    ? null
-                    : NodeError("custom_validation_failed", "Custom validation failed for node", $"image - Invalid image file: {name}", new JsonObject { ["input_name"] = "image" });
-            case "COMBO" when input.Options is { } options:
-                var text = value is JsonValue sv && sv.GetValueKind() == JsonValueKind.String ? sv.GetValue<string>() : value.ToJsonString();
-                return options.Contains(text)
-                    ? null
-                    : NodeError("value_not_in_list", "Value not in list", $"{input.Name}: '{text}' not in {JsonSerializer.Serialize(options.ToArray(), SimulatorJsonContext.Default.StringArray)}",
-                        new JsonObject { ["input_name"] = input.Name, ["input_config"] = null, ["received_value"] = text });
-            default:
-                return null;
+            return null;
         }
+
+        if (input.Config["min"] is JsonValue min && Py.Number(min) is { } low && number < low)
+        {
+            return Reason("value_smaller_than_min", $"Value {Py.Str(value)} smaller than min of {Py.Str(min)}", input.Name,
+                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value!.DeepClone() });
+        }
+
+        if (input.Config["max"] is JsonValue max && Py.Number(max) is { } high && number > high)
+        {
+            return Reason("value_bigger_than_max", $"Value {Py.Str(value)} bigger than max of {Py.Str(max)}", input.Name,
+                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value!.DeepClone() });
+        }
+
+        return null;
     }
 
-    private static JsonObject Range(InputSpec input, long received) => new()
+    /// <summary>prompt[o_id]: the id of the linked node, or the KeyError the server raises.</summary>
+    private static string Source(JsonObject prompt, JsonNode? id, string frame)
     {
-        ["input_name"] = input.Name,
-        ["input_config"] = new JsonArray(input.Type, new JsonObject
+        if (id is JsonValue v && v.GetValueKind() == JsonValueKind.String && prompt.ContainsKey(v.GetValue<string>()))
         {
-            ["default"] = input.Default,
-            ["min"] = input.Min,
-            ["max"] = input.Max,
-            ["step"] = 1,
-        }),
-        ["received_value"] = received,
-    };
+            return v.GetValue<string>();
+        }
 
-    private static JsonObject NodeError(string type, string message, string details, JsonObject extra) => new()
+        if (id is JsonArray or JsonObject)
+        {
+            throw new ValidationException("TypeError", $"unhashable type: '{Py.TypeName(id)}'", [frame]);
+        }
+
+        throw new ValidationException("KeyError", Py.Repr(id), [frame]);
+    }
+
+    /// <summary>RETURN_TYPES[slot] of the linked node, or the IndexError/TypeError the server raises.</summary>
+    private static JsonNode? ReturnType(JsonObject prompt, string sourceId, JsonNode? slot)
+    {
+        var outputs = NodeCatalog.Find(Py.Str(prompt[sourceId]!["class_type"]))!.Outputs;
+        var index = slot is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? (v.GetValueKind() == JsonValueKind.True ? 1 : 0)
+            : slot is JsonValue n && n.GetValueKind() == JsonValueKind.Number && Py.IsInteger(n) ? n.GetValue<long>() : (long?)null;
+        if (index is not { } i)
+        {
+            throw new ValidationException("TypeError", $"tuple indices must be integers or slices, not {Py.TypeName(slot)}", [SlotFrame]);
+        }
+
+        if (i < -outputs.Count || i >= outputs.Count)
+        {
+            throw new ValidationException("IndexError", "tuple index out of range", [SlotFrame]);
+        }
+
+        return outputs[(int)(i < 0 ? outputs.Count + i : i)];
+    }
+
+    /// <summary>comfy_execution.validation.validate_node_input (not strict): equal, or the comma-separated type sets overlap.</summary>
+    private static bool TypesMatch(JsonNode? received, JsonNode? expected)
+    {
+        if (JsonNode.DeepEquals(received, expected))
+        {
+            return true;
+        }
+
+        if (received is not JsonValue r || expected is not JsonValue e || r.GetValueKind() != JsonValueKind.String || e.GetValueKind() != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        var expectedTypes = e.GetValue<string>().Split(',').Select(t => t.Trim()).ToHashSet();
+        return r.GetValue<string>() == "*" || e.GetValue<string>() == "*" || r.GetValue<string>().Split(',').Any(t => expectedTypes.Contains(t.Trim()));
+    }
+
+    private static JsonObject Reason(string type, string message, string details, JsonObject extra) => new()
     {
         ["type"] = type,
         ["message"] = message,
@@ -226,4 +346,14 @@ public sealed class PromptValidator(Func<string, bool> imageExists)
         ["details"] = details,
         ["extra_info"] = new JsonObject(),
     };
+
+    private sealed record Result(bool Valid, List<JsonObject> Reasons);
+
+    /// <summary>An exception the server's validation raises (a KeyError for a link to a missing node, ...).</summary>
+    private sealed class ValidationException(string exceptionType, string message, IReadOnlyList<string> frames) : Exception(message)
+    {
+        public string ExceptionType { get; } = exceptionType;
+
+        public IReadOnlyList<string> Frames { get; } = frames;
+    }
 }

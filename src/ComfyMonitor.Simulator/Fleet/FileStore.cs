@@ -38,6 +38,25 @@ public sealed partial class FileStore(string root)
         return path is not null && File.Exists(path) ? path : null;
     }
 
+    /// <summary>LoadImage's list: the sorted top-level files of input/, only those with an image type unless <paramref name="imagesOnly"/> is false (LoadImageMask).</summary>
+    public IEnumerable<string> InputChoices(bool imagesOnly)
+    {
+        var folder = Folder("input");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(folder)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(f => !imagesOnly || ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>Extensions whose guessed MIME type is image/* (Python's mimetypes).</summary>
+    private static readonly HashSet<string> ImageExtensions = [".png", ".jpg", ".jpeg", ".jpe", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".ico", ".svg", ".avif", ".heic", ".heif"];
+
     /// <summary>/upload/image: the name written (maybe renamed), or the status code of a rejection.</summary>
     public (string? Name, int Status) Upload(byte[] content, string fileName, string subfolder, string type, bool overwrite)
     {

@@ -15,7 +15,7 @@ public sealed class QueuedPrompt
 
     public required IReadOnlyList<string> OutputsToExecute { get; init; }
 
-    public string? ClientId => ExtraData["client_id"]?.GetValue<string>();
+    public string? ClientId => ExtraData["client_id"] is JsonValue id ? Execution.Py.Str(id) : null;
 
     /// <summary>The 5-element JSON array /queue and /history show.</summary>
     public JsonArray ToJson() =>

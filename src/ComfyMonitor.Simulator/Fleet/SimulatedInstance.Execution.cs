@@ -7,7 +7,6 @@ namespace ComfyMonitor.Simulator.Fleet;
 
 public sealed partial class SimulatedInstance
 {
-    private const int CacheSize = 256;
     private const long MaxLoadedModels = 6L << 30;
 
     /// <summary>The models loaded now, by loader and file name.</summary>
@@ -30,6 +29,15 @@ public sealed partial class SimulatedInstance
         }
 
         await Record(StatusEvent.Start, new JsonObject { ["prompt_id"] = id, ["timestamp"] = NowMs });
+        lock (_previewPrefixes)
+        {
+            var keep = prompt.Prompt.Select(n => n.Key + "|" + n.Value?["class_type"]).ToHashSet();
+            foreach (var key in _previewPrefixes.Keys.Where(k => !keep.Contains(k)).ToList())
+            {
+                _previewPrefixes.Remove(key);
+            }
+        }
+
         var order = Order(prompt.Prompt, prompt.OutputsToExecute);
         var signatures = order.ToDictionary(n => n, n => "");
         foreach (var node in order)
@@ -50,11 +58,36 @@ public sealed partial class SimulatedInstance
             ["timestamp"] = NowMs,
         });
 
+        // The stuck scenario holds the worker in the first node that takes time (a sampler, a blur), or in the first
+        // node of a prompt of image nodes only (a LoadImage reading a file that never ends).
+        var holdAll = order.All(n => NodeCatalog.Find(((JsonObject)prompt.Prompt[n]!)["class_type"]!.GetValue<string>())!.RunsForReal);
+        // Cached nodes are not run (their values come from the cache); the others run in the server's order.
+        var run = ExecutionOrder.Of(prompt.Prompt, prompt.OutputsToExecute, cached.Contains);
+        var steps = order.Where(n => cached.Contains(n) && !run.Contains(n)).Concat(run).ToList();
         var results = new Dictionary<string, object?[]>();
+        var states = new JsonObject();
         string? currentNode = null;
+
+        // progress_state carries every node that is not pending, each time one changes (cached nodes only once re-sent).
+        async Task Progress(string nodeId, string state, bool cachedNode = false)
+        {
+            states[nodeId] = new JsonObject
+            {
+                ["value"] = cachedNode ? 1 : state == "finished" ? 1.0 : 0.0,
+                ["max"] = cachedNode ? 1 : 1.0,
+                ["state"] = state,
+                ["node_id"] = nodeId,
+                ["prompt_id"] = id,
+                ["display_node_id"] = nodeId,
+                ["parent_node_id"] = null,
+                ["real_node_id"] = nodeId,
+            };
+            await Hub.SendOrBroadcastAsync(clientId, Message("progress_state", new JsonObject { ["prompt_id"] = id, ["nodes"] = states.DeepClone() }));
+        }
+
         try
         {
-            foreach (var nodeId in order)
+            foreach (var nodeId in steps)
             {
                 currentNode = nodeId;
                 var node = (JsonObject)prompt.Prompt[nodeId]!;
@@ -68,30 +101,28 @@ public sealed partial class SimulatedInstance
                     }
                 }
 
+                var wasCached = values is not null;
                 if (values is null)
                 {
-                    await Hub.SendOrBroadcastAsync(clientId, Message("progress_state", ProgressState(id, nodeId, "running")));
+                    await Progress(nodeId, "running");
+                    LastNode = (clientId, nodeId);
                     await Hub.SendAsync(clientId, Message("executing", new JsonObject { ["node"] = nodeId, ["display_node"] = nodeId, ["prompt_id"] = id }));
-                    await WaitWhileStuckAsync(id, cancellationToken);
+                    // The interrupt flag is checked as a node starts (after its executing message): the node that ran
+                    // when the interrupt came finishes, the next one is named in execution_interrupted.
+                    ThrowIfInterrupted(id);
+                    if (holdAll || !spec.RunsForReal)
+                    {
+                        await HoldWhileStuckAsync(id, cancellationToken);
+                    }
+
                     if (_scenario == Scenarios.Oom)
                     {
                         throw new NodeExecutionException("torch.OutOfMemoryError",
                             "Allocation on device \nThis error means you ran out of memory on your GPU.\n\nTIPS: If the workflow worked before you might have accidentally set the batch_size to a large number.");
                     }
 
-                    values = await RunNodeAsync(spec, node, results, id, clientId, cancellationToken);
-                    lock (_lock)
-                    {
-                        _cache[signatures[nodeId]] = values;
-                        _cacheOrder.Enqueue(signatures[nodeId]);
-                        while (_cacheOrder.Count > CacheSize)
-                        {
-                            _cache.Remove(_cacheOrder.Dequeue());
-                        }
-                    }
-
+                    values = await RunNodeAsync(spec, node, nodeId, results, prompt, cancellationToken);
                     executed.Add(nodeId);
-                    await Hub.SendOrBroadcastAsync(clientId, Message("progress_state", ProgressState(id, nodeId, "finished")));
                 }
 
                 results[nodeId] = values;
@@ -106,6 +137,15 @@ public sealed partial class SimulatedInstance
                         ["output"] = ui.DeepClone(),
                         ["prompt_id"] = id,
                     }));
+                    if (wasCached)
+                    {
+                        await Progress(nodeId, "finished", cachedNode: true);
+                    }
+                }
+
+                if (!wasCached)
+                {
+                    await Progress(nodeId, "finished");
                 }
             }
 
@@ -135,15 +175,26 @@ public sealed partial class SimulatedInstance
                 ["executed"] = new JsonArray(executed.Select(e => (JsonNode)e).ToArray()),
                 ["exception_message"] = text,
                 ["exception_type"] = type,
-                ["traceback"] = new JsonArray("  File \"/opt/ComfyUI/execution.py\", line 518, in execute\n    <source line>\n"),
-                ["current_inputs"] = new JsonObject(),
-                ["current_outputs"] = new JsonArray(),
+                ["traceback"] = new JsonArray("  File \"/opt/ComfyUI/execution.py\", line 496, in execute\n    output_data, output_ui, has_subgraph, has_pending_tasks = await get_output_data(prompt_id, unique_id, obj, input_data_all, execution_block_cb=execution_block_cb, pre_execute_cb=pre_execute_cb, hidden_inputs=hidden_inputs)\n"),
+                ["current_inputs"] = CurrentInputs(prompt, currentNode, results),
+                ["current_outputs"] = new JsonArray(prompt.Prompt.Select(n => (JsonNode)n.Key).ToArray()),
                 ["timestamp"] = NowMs,
             });
             return Finished(prompt, outputs, meta, messages, "error", false);
         }
         finally
         {
+            // ComfyUI's cache keeps what the last prompt used (keyed by input signature), nothing older.
+            lock (_lock)
+            {
+                _cache.Clear();
+                foreach (var (nodeId, values) in results)
+                {
+                    _cache[signatures[nodeId]] = values;
+                }
+            }
+
+            LastNode = (null, null);
             Interlocked.Exchange(ref _activeVram, 0);
             if (_scenario == Scenarios.VramLeak)
             {
@@ -165,34 +216,52 @@ public sealed partial class SimulatedInstance
     private static string? NodeType(QueuedPrompt prompt, string? nodeId) =>
         nodeId is not null && prompt.Prompt[nodeId] is JsonObject n ? n["class_type"]?.ToString() : null;
 
-    private static JsonObject ProgressState(string promptId, string nodeId, string state) => new()
+    /// <summary>The failing node's literal inputs, each as a one-item list (the server's input_data_all).</summary>
+    private static JsonObject CurrentInputs(QueuedPrompt prompt, string? nodeId, Dictionary<string, object?[]> results)
     {
-        ["prompt_id"] = promptId,
-        ["nodes"] = new JsonObject
+        var inputs = new JsonObject();
+        if (nodeId is not null && prompt.Prompt[nodeId]?["inputs"] is JsonObject literal)
         {
-            [nodeId] = new JsonObject
+            foreach (var (name, value) in literal)
             {
-                ["value"] = state == "finished" ? 1.0 : 0.0,
-                ["max"] = 1.0,
-                ["state"] = state,
-                ["node_id"] = nodeId,
-                ["prompt_id"] = promptId,
-                ["display_node_id"] = nodeId,
-                ["parent_node_id"] = null,
-                ["real_node_id"] = nodeId,
-            },
-        },
-    };
-
-    private async Task WaitWhileStuckAsync(string promptId, CancellationToken cancellationToken)
-    {
-        while (IsStuck)
-        {
-            ThrowIfInterrupted(promptId);
-            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken);
+                if (value is not JsonArray { Count: 2 })
+                {
+                    inputs[name] = new JsonArray(value?.DeepClone());
+                }
+            }
         }
 
+        return inputs;
+    }
+
+    /// <summary>Waits while the instance is stuck; an interrupt ends the wait (the node then finishes).</summary>
+    private async Task HoldWhileStuckAsync(string promptId, CancellationToken cancellationToken)
+    {
+        while (IsStuck && !IsInterrupted(promptId))
+        {
+            IsHolding = true;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken);
+        }
+
+        IsHolding = false;
+    }
+
+    /// <summary>Whether the worker is held by the stuck scenario right now.</summary>
+    public bool IsHolding { get; private set; }
+
+    /// <summary>Inside a sampler's steps: held while stuck, interrupted at once (ComfyUI checks the flag every step).</summary>
+    private async Task WaitWhileStuckAsync(string promptId, CancellationToken cancellationToken)
+    {
+        await HoldWhileStuckAsync(promptId, cancellationToken);
         ThrowIfInterrupted(promptId);
+    }
+
+    private bool IsInterrupted(string promptId)
+    {
+        lock (_lock)
+        {
+            return _interruptRequested == promptId;
+        }
     }
 
     private void ThrowIfInterrupted(string promptId)
@@ -206,8 +275,9 @@ public sealed partial class SimulatedInstance
         }
     }
 
-    private async Task<object?[]> RunNodeAsync(NodeSpec spec, JsonObject node, Dictionary<string, object?[]> results, string promptId, string? clientId, CancellationToken ct)
+    private async Task<object?[]> RunNodeAsync(NodeSpec spec, JsonObject node, string nodeId, Dictionary<string, object?[]> results, QueuedPrompt prompt, CancellationToken ct)
     {
+        var (promptId, clientId) = (prompt.PromptId, prompt.ClientId);
         var inputs = node["inputs"] as JsonObject ?? [];
         object? In(string name) =>
             inputs[name] is JsonArray { Count: 2 } link && link[0] is JsonValue source && results.TryGetValue(source.ToString(), out var values)
@@ -217,9 +287,10 @@ public sealed partial class SimulatedInstance
         string Str(string name, string fallback = "") => In(name) is JsonValue v ? v.ToString() : fallback;
         T Get<T>(string name) => In(name) is T t ? t : throw new NodeExecutionException("TypeError", $"input '{name}' is not a {typeof(T).Name}\n");
 
-        if (spec.IsModelNode)
+        if (!spec.RunsForReal)
         {
-            return await RunModelNodeAsync(spec, inputs, promptId, clientId, ct);
+            var firstImage = inputs.Select(i => In(i.Key)).OfType<ImageBatch>().FirstOrDefault();
+            return await RunSimulatedNodeAsync(spec, inputs, firstImage, promptId, clientId, ct);
         }
 
         switch (spec.ClassType)
@@ -228,10 +299,10 @@ public sealed partial class SimulatedInstance
                 var color = In("color") is JsonValue c && c.TryGetValue<double>(out var cd) ? (long)cd : 0;
                 return [ImageOps.EmptyImage(Int("width", 512), Int("height", 512), Int("batch_size", 1), color)];
             case "LoadImage":
-                var (image, mask) = ImageOps.LoadImage(ReadInput(Str("image")));
+                var (image, mask) = ImageOps.LoadImage(ReadInput(Str("image"), out var imagePath), imagePath);
                 return [image, mask];
             case "LoadImageMask":
-                return [ImageOps.LoadImageMask(ReadInput(Str("image")), Str("channel", "alpha"))];
+                return [ImageOps.LoadImageMask(ReadInput(Str("image"), out var maskPath), maskPath, Str("channel", "alpha"))];
             case "ImageInvert":
                 return [ImageOps.Invert(Get<ImageBatch>("image"))];
             case "MaskToImage":
@@ -240,17 +311,18 @@ public sealed partial class SimulatedInstance
                 var resize = In("resize_source") is JsonValue r && r.TryGetValue<bool>(out var rb) && rb;
                 return [ImageOps.CompositeMasked(Get<ImageBatch>("destination"), Get<ImageBatch>("source"), Int("x"), Int("y"), resize, In("mask") as MaskBatch)];
             case "SaveImage":
-                return [Save(Get<ImageBatch>("images"), "output", Str("filename_prefix", "ComfyUI"))];
+                return [Save(Get<ImageBatch>("images"), "output", Str("filename_prefix", "ComfyUI"), prompt)];
             case "PreviewImage":
-                return [Save(Get<ImageBatch>("images"), "temp", "ComfyUI_temp_" + RandomSuffix())];
+                return [Save(Get<ImageBatch>("images"), "temp", "ComfyUI_temp_" + PreviewPrefix(nodeId + "|" + spec.ClassType), prompt)];
             default:
-                throw new NodeExecutionException("NotImplementedError", $"{spec.ClassType} is not simulated\n");
+                throw new NodeExecutionException("NotImplementedError", $"{spec.ClassType} is not run on pixels\n");
         }
     }
 
-    private async Task<object?[]> RunModelNodeAsync(NodeSpec spec, JsonObject inputs, string promptId, string? clientId, CancellationToken ct)
+    /// <summary>A node that is not run on pixels: it takes the simulated node time (a model loader also VRAM) and yields stand-ins.</summary>
+    private async Task<object?[]> RunSimulatedNodeAsync(NodeSpec spec, JsonObject inputs, ImageBatch? firstImage, string promptId, string? clientId, CancellationToken ct)
     {
-        if (spec.Category == "loaders")
+        if (spec.LoadsModel)
         {
             // Like ComfyUI's model management: a model stays loaded (and cached) once loaded, loading it again costs
             // nothing, and when the next one does not fit the others are unloaded.
@@ -280,7 +352,15 @@ public sealed partial class SimulatedInstance
             var deadline = _time.GetTimestamp();
             while (_time.GetElapsedTime(deadline) < total / steps)
             {
-                await WaitWhileStuckAsync(promptId, ct);
+                if (steps > 1)
+                {
+                    await WaitWhileStuckAsync(promptId, ct);
+                }
+                else
+                {
+                    await HoldWhileStuckAsync(promptId, ct);
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, (total / steps).TotalMilliseconds))), _time, ct);
             }
 
@@ -301,7 +381,13 @@ public sealed partial class SimulatedInstance
             throw new InterruptedException();
         }
 
-        return spec.Outputs.Select(o => o == "IMAGE" ? (object?)Noise() : new ModelHandle(o)).ToArray();
+        // IMAGE outputs pass the first input image on (a blur of a canary's image keeps its size), or are noise.
+        return spec.Outputs.Select(o => o?.ToString() switch
+        {
+            "IMAGE" => (object?)(firstImage ?? Noise()),
+            "MASK" => new MaskBatch(firstImage?.Width ?? 64, firstImage?.Height ?? 64, [new float[(firstImage?.Width ?? 64) * (firstImage?.Height ?? 64)]]),
+            var type => new ModelHandle(type ?? "*"),
+        }).ToArray();
     }
 
     private static ImageBatch Noise()
@@ -315,19 +401,46 @@ public sealed partial class SimulatedInstance
         return new ImageBatch(64, 64, [f]);
     }
 
-    private byte[] ReadInput(string value)
+    /// <summary>The file's bytes, and its path as the server names it in errors (under /opt/ComfyUI, like the recordings).</summary>
+    private byte[] ReadInput(string value, out string shownPath)
     {
-        var path = Files.ResolveLoadImage(value) ?? throw new NodeExecutionException("FileNotFoundError", $"[Errno 2] No such file or directory: '{value}'\n");
+        var path = Files.ResolveLoadImage(value) ?? throw new NodeExecutionException("FileNotFoundError", $"[Errno 2] No such file or directory: {Py.Quote(value)}\n");
+        shownPath = "/opt/ComfyUI/" + Path.GetRelativePath(Files.Root, path).Replace('\\', '/');
         return File.ReadAllBytes(path);
     }
 
-    private JsonObject Save(ImageBatch images, string type, string prefix)
+    /// <summary>
+    /// PreviewImage's random prefix belongs to the node object, which the server keeps for the same node id and class while
+    /// the following prompts have that node (its file counter climbs) and drops otherwise.
+    /// </summary>
+    private string PreviewPrefix(string nodeId)
     {
+        lock (_previewPrefixes)
+        {
+            if (!_previewPrefixes.TryGetValue(nodeId, out var prefix))
+            {
+                _previewPrefixes[nodeId] = prefix = RandomSuffix();
+            }
+
+            return prefix;
+        }
+    }
+
+    private readonly Dictionary<string, string> _previewPrefixes = [];
+
+    private JsonObject Save(ImageBatch images, string type, string prefix, QueuedPrompt prompt)
+    {
+        List<(string, string)> text = [("prompt", prompt.Prompt.ToJsonString())];
+        foreach (var (key, value) in prompt.ExtraData["extra_pnginfo"] as JsonObject ?? [])
+        {
+            text.Add((key, value?.ToJsonString() ?? "null"));
+        }
+
         var list = new JsonArray();
         for (var i = 0; i < images.Frames.Count; i++)
         {
             var (name, subfolder) = Files.NextSaveName(type, prefix);
-            File.WriteAllBytes(Path.Combine(Files.Folder(type), subfolder, name), ImageOps.ToPng(images, i, corrupt: _scenario == Scenarios.WrongPixels));
+            File.WriteAllBytes(Path.Combine(Files.Folder(type), subfolder, name), ImageOps.ToPng(images, i, corrupt: _scenario == Scenarios.WrongPixels, text));
             list.Add(new JsonObject { ["filename"] = name, ["subfolder"] = subfolder, ["type"] = type });
         }
 

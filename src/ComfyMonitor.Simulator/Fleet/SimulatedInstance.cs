@@ -20,7 +20,6 @@ public sealed partial class SimulatedInstance
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, object?[]> _cache = [];
-    private readonly Queue<string> _cacheOrder = new();
     private QueuedPrompt? _running;
     private string? _interruptRequested;
     private int _counter;
@@ -39,7 +38,7 @@ public sealed partial class SimulatedInstance
         _scenario = options.Scenario;
         Gpu = GpuProfile.For(options.Gpu, index);
         Files = new FileStore(Path.Combine(dataRoot, $"instance-{index}"));
-        Validator = new PromptValidator(name => Files.ResolveLoadImage(name) is not null);
+        Validator = new PromptValidator(name => Files.ResolveLoadImage(name) is not null, Choices);
         Extensions = DefaultExtensions.ToList();
     }
 
@@ -51,6 +50,34 @@ public sealed partial class SimulatedInstance
         "/extensions/ComfyUI-Manager/comfyui-manager.js",
         "/extensions/comfyui-custom-scripts/js/autocompleter.js",
     ];
+
+    /// <summary>The model files a server with models would list, by folder (names of common public models).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> SimulatedModels = new Dictionary<string, string[]>
+    {
+        ["checkpoints"] = ["sd_xl_base_1.0.safetensors", "v1-5-pruned-emaonly-fp16.safetensors"],
+        ["loras"] = ["add-detail-xl.safetensors"],
+        ["vae"] = ["sdxl_vae.safetensors"],
+        ["text_encoders"] = ["clip_l.safetensors", "t5xxl_fp8_e4m3fn.safetensors"],
+        ["diffusion_models"] = ["flux1-schnell.safetensors"],
+        ["controlnet"] = ["control_v11p_sd15_canny.pth"],
+        ["clip_vision"] = ["clip_vision_g.safetensors"],
+        ["upscale_models"] = ["RealESRGAN_x4plus.pth"],
+    };
+
+    /// <summary>The files of a model folder (sorted, like folder_paths.get_filename_list).</summary>
+    public IReadOnlyList<string> ModelFiles(string folder) =>
+        _options.ModelFiles && SimulatedModels.TryGetValue(folder, out var files) ? files : [];
+
+    /// <summary>The lists the server fills when asked: input files for LoadImage (images only) and LoadImageMask (all), model files for loaders.</summary>
+    public JsonArray? Choices(string classType, InputSpec input)
+    {
+        if (classType is "LoadImage" or "LoadImageMask" && input.Name == "image")
+        {
+            return new JsonArray(Files.InputChoices(imagesOnly: classType == "LoadImage").Select(f => (JsonNode)f).ToArray());
+        }
+
+        return NodeCatalog.ModelFolder(classType, input) is { } folder ? new JsonArray(ModelFiles(folder).Select(f => (JsonNode)f).ToArray()) : null;
+    }
 
     public int Index { get; }
 
@@ -68,6 +95,35 @@ public sealed partial class SimulatedInstance
     public List<string> Extensions { get; set; }
 
     public string ComfyVersion { get; set; } = "";
+
+    /// <summary>Whether the reported version has a feature that came in <paramref name="release"/> (see the version table of the API reference).</summary>
+    public bool IsAtLeast(string release) => ParseVersion(ComfyVersion) >= ParseVersion(release);
+
+    /// <summary>"0.3.64", "v0.2.2-87-g1234567" (git describe): the release numbers; unknown text counts as the newest.</summary>
+    private static Version ParseVersion(string text)
+    {
+        var core = text.TrimStart('v').Split('-', '+')[0];
+        return Version.TryParse(core.Count(c => c == '.') == 0 ? core + ".0" : core, out var v) ? v : new Version(int.MaxValue, 0);
+    }
+
+    /// <summary>The client and node the worker executes now: a socket that reconnects with that client id is told the node.</summary>
+    public (string? ClientId, string? Node) LastNode { get; private set; }
+
+    /// <summary>/features and the WebSocket feature_flags reply of this version.</summary>
+    public JsonObject FeatureFlags()
+    {
+        var flags = new JsonObject
+        {
+            ["supports_preview_metadata"] = true,
+            ["max_upload_size"] = JsonNode.Parse("104857600.0"),
+        };
+        if (IsAtLeast("0.4.0"))
+        {
+            flags["extension"] = new JsonObject { ["manager"] = new JsonObject { ["supports_v4"] = true } };
+        }
+
+        return flags;
+    }
 
     public string Scenario
     {
@@ -109,22 +165,33 @@ public sealed partial class SimulatedInstance
     public JsonObject SystemStats()
     {
         var (ramFree, vramFree, torchTotal, torchFree) = Memory();
+        var system = new JsonObject
+        {
+            ["os"] = IsAtLeast("0.4.0") ? "linux" : "posix",
+            ["ram_total"] = GpuProfile.RamTotal,
+            ["ram_free"] = ramFree,
+            ["comfyui_version"] = ComfyVersion,
+        };
+
+        // Keys that came with later releases (the API reference's version table).
+        if (IsAtLeast("0.3.46"))
+        {
+            system["required_frontend_version"] = "1.35.9";
+        }
+
+        if (IsAtLeast("0.3.61"))
+        {
+            system["installed_templates_version"] = "0.7.67";
+            system["required_templates_version"] = "0.7.67";
+        }
+
+        system["python_version"] = "3.12.3 (main, Nov  6 2025, 13:44:16) [GCC 13.3.0]";
+        system["pytorch_version"] = Gpu.PytorchVersion;
+        system["embedded_python"] = false;
+        system["argv"] = new JsonArray("main.py", "--listen", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new JsonObject
         {
-            ["system"] = new JsonObject
-            {
-                ["os"] = "linux",
-                ["ram_total"] = GpuProfile.RamTotal,
-                ["ram_free"] = ramFree,
-                ["comfyui_version"] = ComfyVersion,
-                ["required_frontend_version"] = "1.35.9",
-                ["installed_templates_version"] = "0.7.67",
-                ["required_templates_version"] = "0.7.67",
-                ["python_version"] = "3.12.3 (main, Nov  6 2025, 13:44:16) [GCC 13.3.0]",
-                ["pytorch_version"] = Gpu.PytorchVersion,
-                ["embedded_python"] = false,
-                ["argv"] = new JsonArray("main.py", "--listen", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            },
+            ["system"] = system,
             ["devices"] = new JsonArray(new JsonObject
             {
                 ["name"] = Gpu.Name,
@@ -236,28 +303,47 @@ public sealed partial class SimulatedInstance
         }
     }
 
+    /// <summary>POST /queue: clear (always announced), then each id found pending is deleted (announced, heap re-made).</summary>
     public async Task DeletePendingAsync(IEnumerable<string>? ids, bool clear)
     {
+        var changes = 0;
         lock (_lock)
         {
             if (clear)
             {
                 _pending.Clear();
+                changes++;
             }
 
-            var set = (ids ?? []).ToHashSet();
-            _pending.RemoveAll(p => set.Contains(p.PromptId));
+            foreach (var id in ids ?? [])
+            {
+                var index = _pending.FindIndex(p => p.PromptId == id);
+                if (index >= 0)
+                {
+                    _pending.RemoveAt(index);
+                    PythonHeap.Heapify(_pending, Before);
+                    changes++;
+                }
+            }
         }
 
-        await BroadcastStatusAsync();
+        for (var i = 0; i < changes; i++)
+        {
+            await BroadcastStatusAsync();
+        }
     }
+
+    /// <summary>The queue's order: Python compares the tuples (number, prompt_id, ...) element by element.</summary>
+    private static bool Before(QueuedPrompt a, QueuedPrompt b) =>
+        a.Number != b.Number ? a.Number < b.Number : string.CompareOrdinal(a.PromptId, b.PromptId) < 0;
 
     /// <summary>With an id, only if it is the one running; without, whatever runs.</summary>
     public void Interrupt(string? promptId)
     {
         lock (_lock)
         {
-            if (_running is not null && (promptId is null || _running.PromptId == promptId))
+            // A prompt_id is honoured since 0.3.57; older servers interrupt whatever runs.
+            if (_running is not null && (promptId is null || !IsAtLeast("0.3.57") || _running.PromptId == promptId))
             {
                 _interruptRequested = _running.PromptId;
             }
@@ -302,7 +388,10 @@ public sealed partial class SimulatedInstance
             _pending.Clear();
             _history.Clear();
             _cache.Clear();
-            _cacheOrder.Clear();
+            lock (_previewPrefixes)
+            {
+                _previewPrefixes.Clear();
+            }
             _interruptRequested = _running?.PromptId;
             _counter = 0;
             Interlocked.Exchange(ref _modelsLoaded, 0);
@@ -347,28 +436,38 @@ public sealed partial class SimulatedInstance
             return (400, new JsonObject { ["error"] = validation.Error, ["node_errors"] = validation.NodeErrors });
         }
 
+        // float(json_data["number"]) when given; otherwise the counter, negated for "front".
         double priority = number;
         var isFloat = false;
-        if (body["number"] is JsonValue explicitNumber && explicitNumber.TryGetValue<double>(out var n))
+        if (body.ContainsKey("number"))
         {
-            priority = n;
+            if (Py.Float(body["number"]) is not ({ } n, null))
+            {
+                throw new InvalidOperationException("'number' is not a number");
+            }
+
+            priority = n.GetValue<double>();
             isFloat = true;
         }
-
-        if (body["front"] is JsonValue front && front.TryGetValue<bool>(out var f) && f)
+        else if (Py.Truthy(body["front"]))
         {
             priority = -priority;
         }
 
         var extra = body["extra_data"] as JsonObject ?? [];
         extra = (JsonObject)extra.DeepClone();
-        if (body["client_id"] is JsonValue clientId)
+        if (body.ContainsKey("client_id"))
         {
-            extra["client_id"] = clientId.ToString();
+            extra["client_id"] = body["client_id"]?.DeepClone();
         }
 
-        extra["create_time"] = NowMs;
-        var promptId = body["prompt_id"]?.ToString() ?? Guid.NewGuid().ToString();
+        if (IsAtLeast("0.3.69"))
+        {
+            extra["create_time"] = NowMs;
+        }
+
+        // str(json_data.get("prompt_id", uuid4())): any value is taken as given (12345 -> "12345"); client ids since 0.3.45.
+        var promptId = body.ContainsKey("prompt_id") && IsAtLeast("0.3.45") ? Py.Str(body["prompt_id"]) : Guid.NewGuid().ToString();
         var queued = new QueuedPrompt
         {
             Number = priority,
@@ -380,7 +479,7 @@ public sealed partial class SimulatedInstance
         };
         lock (_lock)
         {
-            _pending.Add(queued);
+            PythonHeap.Push(_pending, queued, Before);
         }
 
         _wake.Release();
@@ -420,12 +519,7 @@ public sealed partial class SimulatedInstance
             {
                 if (_pending.Count > 0)
                 {
-                    next = _pending.MinBy(p => (p.Number, p.PromptId), Comparer<(double, string)>.Create((a, b) =>
-                    {
-                        var c = a.Item1.CompareTo(b.Item1);
-                        return c != 0 ? c : string.CompareOrdinal(a.Item2, b.Item2);
-                    }));
-                    _pending.Remove(next!);
+                    next = PythonHeap.Pop(_pending, Before);
                     _running = next;
                     _interruptRequested = null;
                 }

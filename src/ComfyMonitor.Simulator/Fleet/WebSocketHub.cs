@@ -15,13 +15,17 @@ public sealed class WebSocketHub
 
     public int Count => _sockets.Count;
 
-    public async Task RunAsync(WebSocket socket, string clientId, JsonObject firstFrame, Func<JsonObject?> featureFlags, CancellationToken cancellationToken)
+    public async Task RunAsync(WebSocket socket, string clientId, IReadOnlyList<JsonObject> greeting, Func<JsonObject?> featureFlags, CancellationToken cancellationToken)
     {
         var connection = new Connection(socket);
         _sockets[clientId] = connection;
         try
         {
-            await connection.SendAsync(firstFrame, cancellationToken);
+            foreach (var frame in greeting)
+            {
+                await connection.SendAsync(frame, cancellationToken);
+            }
+
             var buffer = new byte[16 * 1024];
             var first = true;
             while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)

@@ -25,8 +25,14 @@ internal static class ComfyHttp
     public static IResult ServerError() =>
         Results.Text("500 Internal Server Error\n\nServer got itself in trouble", "text/plain; charset=utf-8", Encoding.UTF8, 500);
 
-    /// <summary>An empty 200 (json_response is not used by these handlers).</summary>
-    public static IResult Empty() => Results.Text("", "text/plain; charset=utf-8", Encoding.UTF8, 200);
+    /// <summary>An empty 200: aiohttp's web.Response() without a body is application/octet-stream.</summary>
+    public static IResult Empty() => EmptyStatus(200);
+
+    /// <summary>A handler's bare web.Response(status=...): empty, application/octet-stream (400, 403, 404 of /view, uploads, origin check).</summary>
+    public static IResult EmptyStatus(int status) => Results.Text("", "application/octet-stream", null, status);
+
+    /// <summary>aiohttp's answer for a path no route matches (also GET /interrupt, caught by the static catch-all).</summary>
+    public static IResult NotFoundText() => Results.Text("404: Not Found", "text/plain; charset=utf-8", Encoding.UTF8, 404);
 
     /// <summary>Reads a JSON object body; null (and the caller answers 500) when it is missing or invalid.</summary>
     public static async Task<JsonObject?> ReadObjectAsync(HttpRequest request)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfyMonitor.Simulator.Execution;
@@ -13,7 +14,61 @@ internal static class InstanceRoutes
     {
         Map(app.MapGroup(""));
         Map(app.MapGroup("/api"));
+        app.MapGet("/", (HttpContext c) =>
+        {
+            if (!HasInstance(c))
+            {
+                return Results.NotFound();
+            }
+
+            c.Response.Headers.CacheControl = "no-cache";
+            return Results.Text("<!doctype html><html><head><title>ComfyUI (simulated)</title></head><body>ComfyMonitor's ComfyUI simulator: no frontend.</body></html>\n", "text/html", Encoding.UTF8);
+        });
+        app.MapFallback((HttpContext c) => HasInstance(c) ? NotFoundText() : Results.NotFound());
     }
+
+    /// <summary>
+    /// The server's origin check (create_origin_only_middleware): a request whose Origin names another host than Host
+    /// is refused with an empty 403, and OPTIONS is answered with an empty 200 before any route.
+    /// </summary>
+    public static async Task OriginCheckAsync(HttpContext c, Func<Task> next)
+    {
+        if (HasInstance(c) && c.Request.Headers.Origin.ToString() is { Length: > 0 } origin && c.Request.Headers.Host.ToString() is { Length: > 0 } host)
+        {
+            // Compared as "host:port" unless one side has no port, then by host name only.
+            var (hostName, hostPort) = SplitAuthority(host.ToLowerInvariant());
+            var netloc = origin.ToLowerInvariant();
+            netloc = netloc.Contains("://", StringComparison.Ordinal) ? netloc[(netloc.IndexOf("://", StringComparison.Ordinal) + 3)..] : "";
+            netloc = netloc.Split('/')[0];
+            var (originName, originPort) = SplitAuthority(netloc);
+            var hostDomain = originPort is null ? hostName : host.ToLowerInvariant();
+            var originDomain = hostPort is null ? originName : netloc;
+            if (IsLoopback(hostName) && hostDomain.Length > 0 && originDomain.Length > 0 && hostDomain != originDomain)
+            {
+                await EmptyStatus(403).ExecuteAsync(c);
+                return;
+            }
+        }
+
+        if (HasInstance(c) && HttpMethods.IsOptions(c.Request.Method))
+        {
+            await Empty().ExecuteAsync(c);
+            return;
+        }
+
+        await next();
+    }
+
+    private static (string Host, string? Port) SplitAuthority(string authority)
+    {
+        var at = authority.LastIndexOf('@');
+        authority = authority[(at + 1)..];
+        var colon = authority.LastIndexOf(':');
+        return colon > authority.LastIndexOf(']') && colon >= 0 ? (authority[..colon], authority[(colon + 1)..]) : (authority, null);
+    }
+
+    private static bool IsLoopback(string host) =>
+        host is "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     private static void Map(RouteGroupBuilder group)
     {
@@ -51,9 +106,10 @@ internal static class InstanceRoutes
             return Empty();
         });
         group.MapGet("/extensions", (HttpContext c) => Json(new JsonArray(Instance(c).Extensions.Select(e => (JsonNode)e).ToArray())));
-        group.MapGet("/object_info", () => Json(new JsonObject(NodeCatalog.Nodes.Select(n => KeyValuePair.Create(n.Key, (JsonNode?)NodeCatalog.ToObjectInfo(n.Value))))));
-        group.MapGet("/object_info/{nodeClass}", (string nodeClass) =>
-            Json(NodeCatalog.Find(nodeClass) is { } spec ? new JsonObject { [nodeClass] = NodeCatalog.ToObjectInfo(spec) } : new JsonObject()));
+        group.MapGet("/object_info", (HttpContext c) =>
+            Json(new JsonObject(NodeCatalog.Nodes.Keys.Select(n => KeyValuePair.Create(n, (JsonNode?)NodeCatalog.ObjectInfo(n, Instance(c).Choices))))));
+        group.MapGet("/object_info/{nodeClass}", (HttpContext c, string nodeClass) =>
+            Json(NodeCatalog.Find(nodeClass) is not null ? new JsonObject { [nodeClass] = NodeCatalog.ObjectInfo(nodeClass, Instance(c).Choices) } : new JsonObject()));
         group.MapPost("/upload/image", (Delegate)UploadImageAsync);
         group.MapPost("/upload/mask", (Delegate)UploadMaskAsync);
         group.MapGet("/view", View);
@@ -63,15 +119,14 @@ internal static class InstanceRoutes
             Instance(c).Interrupt(body?["prompt_id"]?.ToString());
             return Empty();
         });
-        group.MapGet("/interrupt", () => Results.NotFound());
+        group.MapGet("/interrupt", () => NotFoundText());
         group.MapPost("/free", async (HttpContext c) => await ReadObjectAsync(c.Request) is null ? ServerError() : Empty());
-        group.MapGet("/features", () => Json(new JsonObject
-        {
-            ["supports_preview_metadata"] = true,
-            ["max_upload_size"] = JsonNode.Parse("104857600.0"),
-            ["extension"] = new JsonObject { ["manager"] = new JsonObject { ["supports_v4"] = true } },
-        }));
+        group.MapGet("/features", (HttpContext c) => Json(Instance(c).FeatureFlags()));
         group.MapGet("/embeddings", () => Json(new JsonArray()));
+        group.MapGet("/models", () => Json(new JsonArray(NodeCatalog.ModelFolders.Select(f => (JsonNode)f).ToArray())));
+        group.MapGet("/models/{folder}", (HttpContext c, string folder) => NodeCatalog.ModelFolders.Contains(folder)
+            ? Json(new JsonArray(Instance(c).ModelFiles(folder).Select(f => (JsonNode)f).ToArray()))
+            : EmptyStatus(404));
         group.MapGet("/ws", WebSocketAsync);
     }
 
@@ -99,14 +154,10 @@ internal static class InstanceRoutes
     private static async Task<IResult> UploadImageAsync(HttpContext c)
     {
         var (form, file) = await ReadUploadAsync(c);
-        if (form is null)
+        if (form is null || file is null)
         {
-            return ServerError();
-        }
-
-        if (file is null)
-        {
-            return form.ContainsKey("image") ? ServerError() : Results.BadRequest();
+            // A body that is not a form reads as an empty form: no "image" part, 400. A text field named image fails later: 500.
+            return form?.ContainsKey("image") == true ? ServerError() : EmptyStatus(400);
         }
 
         var content = await ReadAllAsync(file);
@@ -114,21 +165,17 @@ internal static class InstanceRoutes
         var subfolder = form["subfolder"].ToString();
         var overwrite = form["overwrite"].ToString() is "true" or "1";
         var (name, status) = Instance(c).Files.Upload(content, file.FileName, subfolder, type, overwrite);
-        return name is null ? Results.StatusCode(status) : Json(new JsonObject { ["name"] = name, ["subfolder"] = subfolder, ["type"] = type });
+        return name is not null ? Json(new JsonObject { ["name"] = name, ["subfolder"] = subfolder, ["type"] = type })
+            : status == 500 ? ServerError() : EmptyStatus(status);
     }
 
     /// <summary>The original's RGB with the uploaded mask's alpha; nothing is written when the original is missing.</summary>
     private static async Task<IResult> UploadMaskAsync(HttpContext c)
     {
         var (form, file) = await ReadUploadAsync(c);
-        if (form is null)
+        if (form is null || file is null)
         {
-            return ServerError();
-        }
-
-        if (file is null)
-        {
-            return form.ContainsKey("image") ? ServerError() : Results.BadRequest();
+            return form?.ContainsKey("image") == true ? ServerError() : EmptyStatus(400);
         }
 
         JsonObject? original;
@@ -188,33 +235,53 @@ internal static class InstanceRoutes
         var (written, status) = instance.Files.Upload(maskBytes, file.FileName, subfolder, type, overwrite);
         if (written is null)
         {
-            return Results.StatusCode(status);
+            return status == 500 ? ServerError() : EmptyStatus(status);
         }
 
         await File.WriteAllBytesAsync(Path.Combine(instance.Files.Folder(type), subfolder, written), merged);
         return Json(new JsonObject { ["name"] = written, ["subfolder"] = subfolder, ["type"] = type });
     }
 
+    /// <summary>
+    /// GET /view as server.py's view_image: the file, or with preview=webp|jpeg[;quality] a re-encoded copy (webp for any
+    /// other format or an alpha channel), or with channel=rgb|a a PNG of the colour or the alpha (on black).
+    /// </summary>
     private static IResult View(HttpContext c)
     {
         var q = c.Request.Query;
         var (path, status) = Instance(c).Files.ResolveView(
             q.ContainsKey("filename") ? q["filename"].ToString() : null,
-            q["subfolder"].ToString(),
+            q.ContainsKey("subfolder") ? q["subfolder"].ToString() : null,
             q.ContainsKey("type") ? q["type"].ToString() : null);
         if (path is null)
         {
-            return Results.StatusCode(status);
+            return EmptyStatus(status);
         }
 
-        var contentType = Path.GetExtension(path).ToLowerInvariant() switch
+        var fileName = Path.GetFileName(path);
+        c.Response.Headers.ContentDisposition = $"filename=\"{fileName}\"";
+        var channel = q.ContainsKey("channel") ? q["channel"].ToString() : "rgba";
+        try
         {
-            ".png" => "image/png",
-            ".jpg" or ".jpeg" => "image/jpeg",
-            ".webp" => "image/webp",
-            _ => "application/octet-stream",
-        };
-        c.Response.Headers.ContentDisposition = $"filename=\"{Path.GetFileName(path)}\"";
+            if (q.ContainsKey("preview"))
+            {
+                var preview = q["preview"].ToString().Split(';');
+                var format = preview[0] is "webp" or "jpeg" && !channel.Contains('a') ? preview[0] : "webp";
+                var quality = preview[^1].Length > 0 && preview[^1].All(char.IsAsciiDigit) && int.TryParse(preview[^1], out var qv) ? qv : 90;
+                return Results.Bytes(PreviewImage.Encode(File.ReadAllBytes(path), format, quality, dropAlpha: format == "jpeg" || channel == "rgb"), $"image/{format}");
+            }
+
+            if (channel is "rgb" or "a")
+            {
+                return Results.Bytes(PreviewImage.Channel(File.ReadAllBytes(path), channel), "image/png");
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return ServerError();
+        }
+
+        var contentType = PreviewImage.GuessType(fileName);
         return Results.File(path, contentType, enableRangeProcessing: true);
     }
 
@@ -229,17 +296,12 @@ internal static class InstanceRoutes
         var instance = Instance(c);
         var clientId = c.Request.Query["clientId"].ToString() is { Length: > 0 } id ? id : Guid.NewGuid().ToString("N");
         using var socket = await c.WebSockets.AcceptWebSocketAsync();
-        await instance.Hub.RunAsync(
-            socket,
-            clientId,
-            instance.StatusFrame(clientId),
-            () => new JsonObject
-            {
-                ["supports_preview_metadata"] = true,
-                ["max_upload_size"] = JsonNode.Parse("104857600.0"),
-                ["extension"] = new JsonObject { ["manager"] = new JsonObject { ["supports_v4"] = true } },
-            },
-            c.RequestAborted);
+        // A socket that reconnects with the id of the client whose prompt runs is told the node that executes now.
+        var (runningClient, node) = instance.LastNode;
+        JsonObject[] greeting = runningClient == clientId && node is not null
+            ? [instance.StatusFrame(clientId), new JsonObject { ["type"] = "executing", ["data"] = new JsonObject { ["node"] = node } }]
+            : [instance.StatusFrame(clientId)];
+        await instance.Hub.RunAsync(socket, clientId, greeting, instance.IsAtLeast("0.3.45") ? instance.FeatureFlags : () => null, c.RequestAborted);
     }
 
     private static async Task<(IFormCollection? Form, IFormFile? File)> ReadUploadAsync(HttpContext c)
