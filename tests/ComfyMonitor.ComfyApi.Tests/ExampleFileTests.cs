@@ -43,8 +43,13 @@ public sealed class ExampleFileTests : IAsyncLifetime
     public async Task ExampleFileIsReadByTheClient(string file)
     {
         var text = await File.ReadAllTextAsync(TestPaths.Example(file));
-        var expected = JsonNode.Parse(text)!;
-        switch (Kind(file))
+        await ReadAsync(Kind(file), file, text, JsonNode.Parse(text)!);
+    }
+
+    /// <summary>Serves <paramref name="text"/> where the client reads a <paramref name="kind"/> answer, reads it, and compares with <paramref name="expected"/>.</summary>
+    private async Task ReadAsync(string kind, string file, string text, JsonNode expected)
+    {
+        switch (kind)
         {
             case "system_stats":
                 await SystemStatsMatch(text, expected);
@@ -56,36 +61,18 @@ public sealed class ExampleFileTests : IAsyncLifetime
                 await HistoryMatches(file, text, expected);
                 break;
             case "prompt_post_ok":
-                _server.Serve("/prompt", text);
-                var accepted = Ok(await _client.SubmitPromptAsync(Request()));
-                Assert.Equal((string?)expected["prompt_id"], accepted.Accepted!.PromptId);
-                Assert.Equal((double)expected["number"]!, accepted.Accepted.Number);
+                await PromptAcceptedMatches(text, expected);
                 break;
             case "prompt_post_error":
-                _server.Serve("/prompt", text, status: 400);
-                var rejected = Ok(await _client.SubmitPromptAsync(Request()));
-                Assert.False(rejected.IsAccepted);
-                var expectedType = expected["error"] is JsonValue ? "no_prompt" : (string?)expected["error"]!["type"];
-                Assert.Equal(expectedType, rejected.Rejected!.Error!.Type);
-                var expectedNodes = expected["node_errors"] is JsonObject o ? o.Select(p => p.Key).ToList() : [];
-                Assert.Equal(expectedNodes, rejected.Rejected.NodeErrors.Keys.ToList());
-                foreach (var id in expectedNodes)
-                {
-                    Assert.Equal((string?)expected["node_errors"]![id]!["class_type"], rejected.Rejected.NodeErrors[id].ClassType);
-                    Assert.Equal((string?)expected["node_errors"]![id]!["errors"]![0]!["type"], rejected.Rejected.NodeErrors[id].Errors[0].Type);
-                }
-
+                await PromptRejectedMatches(text, expected);
                 break;
             case "prompt_get":
                 _server.Serve("/prompt", text);
                 Assert.Equal((int)expected["exec_info"]!["queue_remaining"]!, Ok(await _client.GetPromptInfoAsync()).ExecInfo!.QueueRemaining);
                 break;
             case "upload":
-                _server.Serve("/upload/image", text);
-                var upload = Ok(await _client.UploadImageAsync(new byte[] { 1, 2, 3 }, "canary_probe.png", "monitoring"));
-                Assert.Equal((string?)expected["name"], upload.Name);
-                Assert.Equal((string?)expected["subfolder"], upload.Subfolder);
-                Assert.Equal($"{expected["subfolder"]}/{expected["name"]}", upload.LoadImageValue());
+                var upload = await UploadMatches(text, expected);
+                Assert.Equal(string.IsNullOrEmpty((string?)expected["subfolder"]) ? (string?)expected["name"] : $"{expected["subfolder"]}/{expected["name"]}", upload.LoadImageValue());
                 break;
             case "original_ref":
                 var originalRef = JsonSerializer.Deserialize(text, ComfyJsonContext.Default.OriginalRef)!;
@@ -93,18 +80,10 @@ public sealed class ExampleFileTests : IAsyncLifetime
                 Assert.Equal((string?)expected["type"], originalRef.Type);
                 break;
             case "string_list":
-                _server.Serve("/extensions", text);
-                Assert.Equal(expected.AsArray().Select(e => (string?)e).ToList(), Ok(await _client.GetExtensionsAsync()).Select(e => (string?)e).ToList());
+                await ExtensionsMatch(text, expected);
                 break;
             case "object_info":
-                _server.Serve("/object_info/Anything", text);
-                var info = Ok(await _client.GetObjectInfoAsync("Anything"));
-                Assert.Equal(expected.AsObject().Select(p => p.Key).Order(), info.Keys.Order());
-                foreach (var (name, node) in info)
-                {
-                    Assert.Equal((string?)expected[name]!["python_module"], node.PythonModule);
-                }
-
+                await ObjectInfoMatches(text, expected);
                 break;
             case "ws":
                 WebSocketFramesParse(file, expected);
@@ -116,6 +95,131 @@ public sealed class ExampleFileTests : IAsyncLifetime
             default:
                 Assert.Fail($"{file} has no parser");
                 break;
+        }
+    }
+
+    /// <summary>What a real ComfyUI 0.3.64 answered on the routes the client reads (real-0.3.64/exchanges).</summary>
+    public static TheoryData<string> RecordedAnswers() => [.. RecordedAnswerFiles()];
+
+    private static IEnumerable<string> RecordedAnswerFiles() =>
+        Directory.EnumerateFiles(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "exchanges"), "*.json").Select(Path.GetFileName).OfType<string>().Order()
+            .Where(f => RecordedKind(RecordedExchange(f)) is not null);
+
+    public static TheoryData<string> RecordedTranscripts() =>
+        [.. Directory.EnumerateFiles(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "ws"), "*.jsonl").Select(Path.GetFileName).OfType<string>().Order()];
+
+    [Fact]
+    public void TheRecordedAnswersCoverEveryRouteTheClientReads()
+    {
+        var kinds = RecordedAnswerFiles().Select(f => RecordedKind(RecordedExchange(f))).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "system_stats", "queue", "history", "prompt_post_ok", "prompt_post_error", "prompt_get", "upload", "string_list", "object_info" }, kinds);
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordedAnswers))]
+    public async Task RecordedAnswerOfARealServerIsReadByTheClient(string file)
+    {
+        var exchange = RecordedExchange(file);
+        var response = exchange["response"]!;
+        var expected = response["json"]!;
+        await ReadAsync(RecordedKind(exchange)!, file, expected.ToJsonString(), expected);
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordedTranscripts))]
+    public void RecordedWebSocketTranscriptOfARealServerIsReadByTheClient(string file)
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "ws", file)).Where(l => l.Length > 0).ToList();
+        var frames = lines.Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        foreach (var frame in frames)
+        {
+            frame.Remove("t_ms");
+        }
+
+        Assert.NotEmpty(frames);
+        WebSocketFramesParse(file, new JsonArray(frames.Select(f => (JsonNode)f.DeepClone()).ToArray()));
+        var parsed = frames.Select(f => ComfyWsMessageParser.ParseText(JsonSerializer.SerializeToUtf8Bytes(f))).ToList();
+        var terminals = parsed.OfType<ExecutionWsMessage>().Where(m => m.IsTerminal).Select(m => m.Type).ToList();
+        var recordedTerminals = frames.Select(f => (string)f["type"]!).Where(t => t is "execution_success" or "execution_error" or "execution_interrupted").ToList();
+        Assert.Equal(recordedTerminals, terminals);
+    }
+
+    private static JsonObject RecordedExchange(string file) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "exchanges", file)))!;
+
+    /// <summary>The client call that reads this answer, or null for routes the client does not read and for answers that are not JSON.</summary>
+    private static string? RecordedKind(JsonObject exchange)
+    {
+        var (method, path) = ((string)exchange["request"]!["method"]!, ((string)exchange["request"]!["path"]!).Split('?')[0]);
+        path = path.StartsWith("/api/", StringComparison.Ordinal) ? path[4..] : path;
+        var status = (int)exchange["response"]!["status"]!;
+        if (exchange["response"]!["json"] is null)
+        {
+            return null;
+        }
+
+        return (method, path, status) switch
+        {
+            ("GET", "/system_stats", 200) => "system_stats",
+            ("GET", "/queue", 200) => "queue",
+            ("GET", var p, 200) when p == "/history" || p.StartsWith("/history/", StringComparison.Ordinal) => "history",
+            ("POST", "/prompt", 200) => "prompt_post_ok",
+            ("POST", "/prompt", 400) => "prompt_post_error",
+            ("GET", "/prompt", 200) => "prompt_get",
+            ("POST", "/upload/image" or "/upload/mask", 200) => "upload",
+            ("GET", "/extensions", 200) => "string_list",
+            ("GET", var p, 200) when p.StartsWith("/object_info/", StringComparison.Ordinal) => "object_info",
+            _ => null,
+        };
+    }
+
+    private async Task PromptAcceptedMatches(string text, JsonNode expected)
+    {
+        _server.Serve("/prompt", text);
+        var accepted = Ok(await _client.SubmitPromptAsync(Request()));
+        Assert.Equal((string?)expected["prompt_id"], accepted.Accepted!.PromptId);
+        Assert.Equal((double)expected["number"]!, accepted.Accepted.Number);
+    }
+
+    private async Task PromptRejectedMatches(string text, JsonNode expected)
+    {
+        _server.Serve("/prompt", text, status: 400);
+        var rejected = Ok(await _client.SubmitPromptAsync(Request()));
+        Assert.False(rejected.IsAccepted);
+        var expectedType = expected["error"] is JsonValue ? "no_prompt" : (string?)expected["error"]!["type"];
+        Assert.Equal(expectedType, rejected.Rejected!.Error!.Type);
+        var expectedNodes = expected["node_errors"] is JsonObject o ? o.Select(p => p.Key).ToList() : [];
+        Assert.Equal(expectedNodes, rejected.Rejected.NodeErrors.Keys.ToList());
+        foreach (var id in expectedNodes)
+        {
+            Assert.Equal((string?)expected["node_errors"]![id]!["class_type"], rejected.Rejected.NodeErrors[id].ClassType);
+            Assert.Equal((string?)expected["node_errors"]![id]!["errors"]![0]!["type"], rejected.Rejected.NodeErrors[id].Errors[0].Type);
+        }
+    }
+
+    private async Task<UploadResponse> UploadMatches(string text, JsonNode expected)
+    {
+        _server.Serve("/upload/image", text);
+        var upload = Ok(await _client.UploadImageAsync(new byte[] { 1, 2, 3 }, "canary_probe.png", "monitoring"));
+        Assert.Equal((string?)expected["name"], upload.Name);
+        Assert.Equal((string?)expected["subfolder"], upload.Subfolder);
+        return upload;
+    }
+
+    private async Task ExtensionsMatch(string text, JsonNode expected)
+    {
+        _server.Serve("/extensions", text);
+        Assert.Equal(expected.AsArray().Select(e => (string?)e).ToList(), Ok(await _client.GetExtensionsAsync()).Select(e => (string?)e).ToList());
+    }
+
+    private async Task ObjectInfoMatches(string text, JsonNode expected)
+    {
+        _server.Serve("/object_info/Anything", text);
+        var info = Ok(await _client.GetObjectInfoAsync("Anything"));
+        Assert.Equal(expected.AsObject().Select(p => p.Key).Order(), info.Keys.Order());
+        foreach (var (name, node) in info)
+        {
+            Assert.Equal((string?)expected[name]!["python_module"], node.PythonModule);
         }
     }
 
