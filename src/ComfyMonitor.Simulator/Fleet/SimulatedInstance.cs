@@ -415,7 +415,7 @@ public sealed partial class SimulatedInstance
     public async Task<(int Status, JsonObject Body)> SubmitAsync(JsonObject body)
     {
         var number = Interlocked.Increment(ref _counter) - 1;
-        if (body["prompt"] is not JsonNode promptNode)
+        if (!body.TryGetPropertyValue("prompt", out var promptNode))
         {
             return (400, new JsonObject
             {

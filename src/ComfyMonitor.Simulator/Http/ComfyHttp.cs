@@ -47,6 +47,19 @@ internal static class ComfyHttp
         }
     }
 
+    /// <summary>Reads any JSON body: (value, true), or (null, false) when it is missing or invalid.</summary>
+    public static async Task<(JsonNode? Value, bool Valid)> ReadJsonAsync(HttpRequest request)
+    {
+        try
+        {
+            return (await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted), true);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, false);
+        }
+    }
+
     public static int? IntQuery(HttpRequest request, string name, out bool invalid)
     {
         invalid = false;

@@ -135,10 +135,14 @@ internal static class InstanceRoutes
 
     private static async Task<IResult> SubmitAsync(HttpContext c)
     {
-        if (await ReadObjectAsync(c.Request) is not { } body)
+        // Any JSON counts; one that is not an object has no "prompt" (no_prompt), except a bare number (a TypeError).
+        var (parsed, valid) = await ReadJsonAsync(c.Request);
+        if (!valid || (parsed is JsonValue v && v.GetValueKind() != JsonValueKind.String))
         {
             return ServerError();
         }
+
+        var body = parsed as JsonObject ?? [];
 
         try
         {
@@ -266,7 +270,7 @@ internal static class InstanceRoutes
             if (q.ContainsKey("preview"))
             {
                 var preview = q["preview"].ToString().Split(';');
-                var format = preview[0] is "webp" or "jpeg" && !channel.Contains('a') ? preview[0] : "webp";
+                var format = preview[0] is "webp" or "jpeg" && !q["channel"].ToString().Contains('a') ? preview[0] : "webp";
                 var quality = preview[^1].Length > 0 && preview[^1].All(char.IsAsciiDigit) && int.TryParse(preview[^1], out var qv) ? qv : 90;
                 return Results.Bytes(PreviewImage.Encode(File.ReadAllBytes(path), format, quality, dropAlpha: format == "jpeg" || channel == "rgb"), $"image/{format}");
             }
@@ -289,7 +293,8 @@ internal static class InstanceRoutes
     {
         if (!c.WebSockets.IsWebSocketRequest)
         {
-            c.Response.StatusCode = 400;
+            // aiohttp's WebSocketResponse.prepare without an upgrade.
+            await Results.Text("No WebSocket UPGRADE hdr: None\n Can \"Upgrade\" only to \"WebSocket\".", "text/plain; charset=utf-8", Encoding.UTF8, 400).ExecuteAsync(c);
             return;
         }
 
