@@ -279,6 +279,30 @@ public sealed partial class SimulatedInstance
         }
     }
 
+    /// <summary>The jobs API's view: pending and running prompts, then the history (success: completed, else failed).</summary>
+    internal List<Http.Job> Jobs(string? only)
+    {
+        lock (_lock)
+        {
+            var jobs = new List<Http.Job>();
+            jobs.AddRange(_pending.Where(p => only is null || p.PromptId == only).Select(p => new Http.Job(p.PromptId, "pending", p, null)));
+            if (_running is { } running && (only is null || running.PromptId == only))
+            {
+                jobs.Add(new Http.Job(running.PromptId, "in_progress", running, null));
+            }
+
+            foreach (var (id, record) in _history)
+            {
+                if (only is null || id == only)
+                {
+                    jobs.Add(new Http.Job(id, record.StatusStr == "success" ? "completed" : "failed", record.Prompt, record));
+                }
+            }
+
+            return jobs;
+        }
+    }
+
     public JsonObject HistoryEntryJson(string promptId)
     {
         lock (_lock)

@@ -128,6 +128,7 @@ internal static class InstanceRoutes
             ? Json(new JsonArray(Instance(c).ModelFiles(folder).Select(f => (JsonNode)f).ToArray()))
             : EmptyStatus(404));
         group.MapGet("/ws", WebSocketAsync);
+        JobRoutes.MapJobs(group);
     }
 
     private static IEnumerable<string>? Ids(JsonObject body) =>

@@ -1,0 +1,178 @@
+using System.Text.Json.Nodes;
+using ComfyMonitor.Testing;
+
+namespace ComfyMonitor.Simulator.Tests;
+
+/// <summary>
+/// What depends on the ComfyUI version follows the version an instance reports (the API reference's version table), and a
+/// few answers checked against a real 0.3.64 beyond the recorded exchanges.
+/// </summary>
+public sealed class VersionTests : IAsyncLifetime
+{
+    private SimulatorHost _sim = null!;
+
+    public async ValueTask InitializeAsync() => _sim = await SimulatorHost.StartAsync(instances: 3);
+
+    public async ValueTask DisposeAsync() => await _sim.DisposeAsync();
+
+    [Theory]
+    [InlineData("0.3.64", false, false, false)]
+    [InlineData("0.3.69", true, false, false)]
+    [InlineData("0.4.0", true, true, false)]
+    [InlineData("0.6.0", true, true, true)]
+    [InlineData("0.8.0", true, true, true)]
+    public async Task CreateTimeFeaturesAndTheJobsApiComeWithTheirReleases(string version, bool createTime, bool extensionFlags, bool jobs)
+    {
+        await SetVersionAsync(0, version);
+        using var http = _sim.Http(0);
+        var id = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0x123456));
+        var (_, history) = await http.GetJsonAsync($"history/{id}");
+        Assert.Equal(createTime, history![id]!["prompt"]![3]!.AsObject().ContainsKey("create_time"));
+
+        var (_, features) = await http.GetJsonAsync("features");
+        Assert.Equal(extensionFlags, features!.AsObject().ContainsKey("extension"));
+        var (_, stats) = await http.GetJsonAsync("system_stats");
+        Assert.Equal(extensionFlags ? "linux" : "posix", (string?)stats!["system"]!["os"]);
+
+        using var list = await http.GetAsync("api/jobs");
+        Assert.Equal(jobs ? 200 : 404, (int)list.StatusCode);
+        using var plain = await http.GetAsync("jobs");
+        Assert.Equal(404, (int)plain.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheJobsApiListsQueueAndHistoryAndRejectsBadQueries()
+    {
+        await SetVersionAsync(1, "0.8.0");
+        using var http = _sim.Http(1);
+        var done = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0x00FF00));
+        await _sim.SetScenarioAsync(1, "stuck");
+        var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x0000FF));
+        var pending = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0xFF0000));
+        try
+        {
+            var (_, all) = await http.GetJsonAsync("api/jobs?sort_order=asc");
+            var statuses = all!["jobs"]!.AsArray().ToDictionary(j => (string)j!["id"]!, j => (string?)j!["status"]);
+            Assert.Equal("completed", statuses[done]);
+            Assert.Equal("in_progress", statuses[running]);
+            Assert.Equal("pending", statuses[pending]);
+            Assert.Equal(3, (int)all["pagination"]!["total"]!);
+            Assert.Null(all["pagination"]!["limit"]);
+
+            var (_, page) = await http.GetJsonAsync("api/api/jobs?status=pending,in_progress&limit=1");
+            Assert.Single(page!["jobs"]!.AsArray());
+            Assert.True((bool)page["pagination"]!["has_more"]!);
+
+            var (_, detail) = await http.GetJsonAsync($"api/jobs/{done}");
+            Assert.Equal(1, (int)detail!["outputs_count"]!);
+            Assert.Equal("images", (string?)detail["preview_output"]!["mediaType"]);
+            Assert.Equal("success", (string?)detail["execution_status"]!["status_str"]);
+            Assert.NotNull(detail["workflow"]!["prompt"]);
+            Assert.True((long)detail["execution_end_time"]! >= (long)detail["execution_start_time"]!);
+
+            var (notFound, missing) = await http.GetJsonAsync("api/jobs/no-such-job");
+            Assert.Equal(404, notFound);
+            Assert.Equal("Job not found", (string?)missing!["error"]);
+            var (badStatus, bad) = await http.GetJsonAsync("api/jobs?status=done");
+            Assert.Equal(400, badStatus);
+            Assert.Equal("Invalid status value(s): done. Valid values: pending, in_progress, completed, failed", (string?)bad!["error"]);
+            Assert.Equal(400, (await http.GetJsonAsync("api/jobs?limit=0")).Status);
+        }
+        finally
+        {
+            await _sim.SetScenarioAsync(1, "healthy");
+        }
+    }
+
+    [Theory]
+    [InlineData("0.3.56", true)]
+    [InlineData("0.3.57", false)]
+    public async Task AnInterruptNamingAnotherPromptStopsTheRunningOneOnlyBefore0357(string version, bool interrupted)
+    {
+        await SetVersionAsync(2, version);
+        using var http = _sim.Http(2);
+        await _sim.SetScenarioAsync(2, "stuck");
+        try
+        {
+            var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x010203));
+            await WaitUntilAsync(async () => await http.RunningAsync() == running);
+            await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = "someone-else" });
+            if (interrupted)
+            {
+                var entry = await WaitForHistoryAsync(http, running);
+                Assert.Equal("execution_interrupted", (string?)entry["status"]!["messages"]!.AsArray()[^1]![0]);
+            }
+            else
+            {
+                await http.StaysRunningAsync(running);
+                await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = running });
+                await WaitForHistoryAsync(http, running);
+            }
+        }
+        finally
+        {
+            await _sim.SetScenarioAsync(2, "healthy");
+        }
+    }
+
+    /// <summary>Answers compared with a real ComfyUI 0.3.64 by hand, not among the recorded exchanges.</summary>
+    [Fact]
+    public async Task AnswersCheckedAgainstARealServer()
+    {
+        using var http = _sim.Http(0);
+        var id = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0xFF0000));
+        var image = (await WaitForHistoryAsync(http, id))["outputs"]!.AsObject().First().Value!["images"]![0]!;
+        var view = $"view?filename={image["filename"]}&subfolder={image["subfolder"]}&type=output";
+
+        using var jpeg = await http.GetAsync($"{view}&preview=jpeg;50");
+        Assert.Equal("image/jpeg", jpeg.Content.Headers.ContentType?.MediaType);
+        using var webp = await http.GetAsync($"{view}&preview=jpeg;50&channel=a");
+        Assert.Equal("image/webp", webp.Content.Headers.ContentType?.MediaType);
+
+        using var ws = await http.GetAsync("ws");
+        Assert.Equal(400, (int)ws.StatusCode);
+        Assert.Equal("No WebSocket UPGRADE hdr: None\n Can \"Upgrade\" only to \"WebSocket\".", await ws.Content.ReadAsStringAsync());
+
+        var (listStatus, list) = await http.PostRawAsync("prompt", "[]");
+        Assert.Equal(400, listStatus);
+        Assert.Equal("no_prompt", (string?)list!["error"]!["type"]);
+        Assert.Equal(500, (await http.PostRawAsync("prompt", "{\"prompt\": null}")).Status);
+    }
+
+    private async Task SetVersionAsync(int index, string version)
+    {
+        using var response = await _sim.Control.PutAsync($"instances/{index}/version/{version}", null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<string> Submit(HttpClient http, JsonObject graph)
+    {
+        var (status, body) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = graph, ["extra_data"] = new JsonObject { ["extra_pnginfo"] = new JsonObject { ["workflow"] = new JsonObject { ["id"] = "wf-1" } } } });
+        Assert.True(status == 200, body?.ToJsonString());
+        return (string)body!["prompt_id"]!;
+    }
+
+    private static async Task<string> RunAsync(HttpClient http, JsonObject graph)
+    {
+        var id = await Submit(http, graph);
+        await WaitForHistoryAsync(http, id);
+        return id;
+    }
+
+    private static async Task<JsonNode> WaitForHistoryAsync(HttpClient http, string id)
+    {
+        JsonNode? entry = null;
+        await WaitUntilAsync(async () => (entry = (await http.GetJsonAsync($"history/{id}")).Body?[id]) is not null);
+        return entry!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition never held within 60 s");
+            await Task.Delay(20);
+        }
+    }
+}
