@@ -42,6 +42,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public bool ModelFiles { get; set; } = true;
 
+    /// <summary>
+    /// Test-only: time between a WebSocket's handshake and the registration of its client id (with the first status
+    /// message), which a loaded real server shows; messages for the client id sent meanwhile are lost, as there.
+    /// </summary>
+    public TimeSpan WebSocketRegistrationDelay { get; set; }
+
     /// <summary>Maximum request body (the server's --max-upload-size); larger bodies get 413.</summary>
     public long MaxUploadBytes { get; set; } = 100 * 1024 * 1024;
 }

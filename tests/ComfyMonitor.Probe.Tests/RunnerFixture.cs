@@ -26,8 +26,8 @@ internal sealed class RunnerFixture : IAsyncDisposable
     /// Generous defaults (a minute per run, 20 s per request), so that a loaded CI machine fails no run that should pass
     /// or fail for another reason; safety tests, and the scenarios that must end in a timeout, pass a short timeout.
     /// </summary>
-    public static async Task<RunnerFixture> StartAsync(int instances = 1, TimeSpan? timeout = null) =>
-        new(await SimulatorHost.StartAsync(instances), Timeouts(timeout));
+    public static async Task<RunnerFixture> StartAsync(int instances = 1, TimeSpan? timeout = null, IDictionary<string, string?>? simulator = null) =>
+        new(await SimulatorHost.StartAsync(instances, simulator), Timeouts(timeout));
 
     public static ProbeOptions Timeouts(TimeSpan? timeout) => new()
     {

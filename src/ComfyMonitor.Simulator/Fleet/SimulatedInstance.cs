@@ -328,15 +328,14 @@ public sealed partial class SimulatedInstance
     }
 
     /// <summary>POST /queue: clear (always announced), then each id found pending is deleted (announced, heap re-made).</summary>
-    public async Task DeletePendingAsync(IEnumerable<string>? ids, bool clear)
+    public Task DeletePendingAsync(IEnumerable<string>? ids, bool clear)
     {
-        var changes = 0;
         lock (_lock)
         {
             if (clear)
             {
                 _pending.Clear();
-                changes++;
+                Hub.Broadcast(StatusMessage());
             }
 
             foreach (var id in ids ?? [])
@@ -346,15 +345,12 @@ public sealed partial class SimulatedInstance
                 {
                     _pending.RemoveAt(index);
                     PythonHeap.Heapify(_pending, Before);
-                    changes++;
+                    Hub.Broadcast(StatusMessage());
                 }
             }
         }
 
-        for (var i = 0; i < changes; i++)
-        {
-            await BroadcastStatusAsync();
-        }
+        return Task.CompletedTask;
     }
 
     /// <summary>The queue's order: Python compares the tuples (number, prompt_id, ...) element by element.</summary>
@@ -503,11 +499,12 @@ public sealed partial class SimulatedInstance
         };
         lock (_lock)
         {
+            // The "put" status is queued with the change it reports, before the worker can take the prompt.
             PythonHeap.Push(_pending, queued, Before);
+            Hub.Broadcast(StatusMessage());
         }
 
         _wake.Release();
-        await BroadcastStatusAsync();
         return (200, new JsonObject
         {
             ["prompt_id"] = promptId,
@@ -516,12 +513,13 @@ public sealed partial class SimulatedInstance
         });
     }
 
-    public Task BroadcastStatusAsync() =>
-        Hub.BroadcastAsync(new JsonObject
-        {
-            ["type"] = "status",
-            ["data"] = new JsonObject { ["status"] = new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining } } },
-        });
+    public Task BroadcastStatusAsync() => Hub.BroadcastAsync(StatusMessage());
+
+    private JsonObject StatusMessage() => new()
+    {
+        ["type"] = "status",
+        ["data"] = new JsonObject { ["status"] = new JsonObject { ["exec_info"] = new JsonObject { ["queue_remaining"] = QueueRemaining } } },
+    };
 
     public JsonObject StatusFrame(string sid) => new()
     {
@@ -546,6 +544,7 @@ public sealed partial class SimulatedInstance
                     next = PythonHeap.Pop(_pending, Before);
                     _running = next;
                     _interruptRequested = null;
+                    Hub.Broadcast(StatusMessage());
                 }
             }
 
@@ -563,7 +562,6 @@ public sealed partial class SimulatedInstance
                 continue;
             }
 
-            await BroadcastStatusAsync();
             HistoryRecord record;
             try
             {
@@ -585,10 +583,11 @@ public sealed partial class SimulatedInstance
 
                 _history[next.PromptId] = record;
                 _running = null;
-            }
 
-            await BroadcastStatusAsync();
-            await Hub.SendAsync(next.ClientId, Message("executing", new JsonObject { ["node"] = null, ["prompt_id"] = next.PromptId }));
+                // Queued with the change, so that nobody sees the instance idle before these are on their way.
+                Hub.Broadcast(StatusMessage());
+                Hub.Send(next.ClientId, Message("executing", new JsonObject { ["node"] = null, ["prompt_id"] = next.PromptId }));
+            }
         }
     }
 

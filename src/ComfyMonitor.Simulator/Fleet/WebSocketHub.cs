@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
+using System.Threading.Channels;
 using System.Text.Json.Nodes;
 
 namespace ComfyMonitor.Simulator.Fleet;
@@ -18,14 +19,15 @@ public sealed class WebSocketHub
     public async Task RunAsync(WebSocket socket, string clientId, IReadOnlyList<JsonObject> greeting, Func<JsonObject?> featureFlags, CancellationToken cancellationToken)
     {
         var connection = new Connection(socket);
+        foreach (var frame in greeting)
+        {
+            connection.Enqueue(frame);
+        }
+
         _sockets[clientId] = connection;
+        var pump = connection.PumpAsync(cancellationToken);
         try
         {
-            foreach (var frame in greeting)
-            {
-                await connection.SendAsync(frame, cancellationToken);
-            }
-
             var buffer = new byte[16 * 1024];
             var first = true;
             while (socket.State == WebSocketState.Open && !cancellationToken.IsCancellationRequested)
@@ -33,6 +35,8 @@ public sealed class WebSocketHub
                 var result = await socket.ReceiveAsync(buffer, cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    connection.Complete();
+                    await pump;
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     break;
                 }
@@ -41,7 +45,7 @@ public sealed class WebSocketHub
                     && TryParse(buffer.AsSpan(0, result.Count)) is { } hello && (string?)hello["type"] == "feature_flags"
                     && featureFlags() is { } flags)
                 {
-                    await connection.SendAsync(new JsonObject { ["type"] = "feature_flags", ["data"] = flags }, cancellationToken);
+                    connection.Enqueue(new JsonObject { ["type"] = "feature_flags", ["data"] = flags });
                 }
 
                 first = false;
@@ -54,14 +58,40 @@ public sealed class WebSocketHub
         finally
         {
             _sockets.TryRemove(clientId, out _);
+            connection.Complete();
+            await pump;
         }
     }
 
-    public Task SendAsync(string? clientId, JsonObject message) =>
-        clientId is not null && _sockets.TryGetValue(clientId, out var c) ? c.TrySendAsync(message) : Task.CompletedTask;
+    /// <summary>Queues a message for one client (in call order, like the server's single message queue); never blocks.</summary>
+    public void Send(string? clientId, JsonObject message)
+    {
+        if (clientId is not null && _sockets.TryGetValue(clientId, out var c))
+        {
+            c.Enqueue(message);
+        }
+    }
 
-    public Task BroadcastAsync(JsonObject message) =>
-        Task.WhenAll(_sockets.Values.Select(c => c.TrySendAsync(message)));
+    /// <summary>Queues a message for every socket; never blocks, so it may be called under the instance's lock.</summary>
+    public void Broadcast(JsonObject message)
+    {
+        foreach (var c in _sockets.Values)
+        {
+            c.Enqueue(message);
+        }
+    }
+
+    public Task SendAsync(string? clientId, JsonObject message)
+    {
+        Send(clientId, message);
+        return Task.CompletedTask;
+    }
+
+    public Task BroadcastAsync(JsonObject message)
+    {
+        Broadcast(message);
+        return Task.CompletedTask;
+    }
 
     /// <summary>To the prompt's client, or to everybody when the prompt had none.</summary>
     public Task SendOrBroadcastAsync(string? clientId, JsonObject message) =>
@@ -87,36 +117,32 @@ public sealed class WebSocketHub
         }
     }
 
+    /// <summary>One socket and its outbox: messages are serialised when queued and sent one by one, in order.</summary>
     private sealed class Connection(WebSocket socket)
     {
-        private readonly SemaphoreSlim _send = new(1, 1);
+        private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
 
         public WebSocket Socket { get; } = socket;
 
-        public async Task SendAsync(JsonObject message, CancellationToken cancellationToken)
-        {
-            var bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
-            await _send.WaitAsync(cancellationToken);
-            try
-            {
-                await Socket.SendAsync(bytes, WebSocketMessageType.Text, true, cancellationToken);
-            }
-            finally
-            {
-                _send.Release();
-            }
-        }
+        public void Enqueue(JsonObject message) => _outbox.Writer.TryWrite(Encoding.UTF8.GetBytes(message.ToJsonString()));
 
-        public async Task TrySendAsync(JsonObject message)
+        public void Complete() => _outbox.Writer.TryComplete();
+
+        public async Task PumpAsync(CancellationToken cancellationToken)
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await SendAsync(message, timeout.Token);
+                await foreach (var bytes in _outbox.Reader.ReadAllAsync(cancellationToken))
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    await Socket.SendAsync(bytes, WebSocketMessageType.Text, true, timeout.Token);
+                }
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
-                // A dead socket is cleaned up by its own receive loop.
+                // A dead or stalled client: it gets nothing more; its receive loop cleans up.
+                Complete();
             }
         }
     }

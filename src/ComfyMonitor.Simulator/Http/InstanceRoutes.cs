@@ -302,6 +302,11 @@ internal static class InstanceRoutes
         var instance = Instance(c);
         var clientId = c.Request.Query["clientId"].ToString() is { Length: > 0 } id ? id : Guid.NewGuid().ToString("N");
         using var socket = await c.WebSockets.AcceptWebSocketAsync();
+        if (c.RequestServices.GetRequiredService<SimulatedFleet>().Options.WebSocketRegistrationDelay is { } delay && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, c.RequestAborted);
+        }
+
         // A socket that reconnects with the id of the client whose prompt runs is told the node that executes now.
         var (runningClient, node) = instance.LastNode;
         JsonObject[] greeting = runningClient == clientId && node is not null
