@@ -155,13 +155,21 @@ public sealed class ScenarioTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RestartLosesQueueAndHistoryLikeARealServer()
+    public async Task RestartLosesQueueHistoryAndTempFilesLikeARealServer()
     {
         await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(5));
+        var preview = await _http.RunAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["1"] = new System.Text.Json.Nodes.JsonObject { ["class_type"] = "EmptyImage", ["inputs"] = new System.Text.Json.Nodes.JsonObject { ["width"] = 8, ["height"] = 8, ["batch_size"] = 1, ["color"] = 7 } },
+            ["2"] = new System.Text.Json.Nodes.JsonObject { ["class_type"] = "PreviewImage", ["inputs"] = new System.Text.Json.Nodes.JsonObject { ["images"] = new System.Text.Json.Nodes.JsonArray("1", 0) } },
+        });
+        var temp = $"view?filename={preview["outputs"]!["2"]!["images"]![0]!["filename"]}&type=temp";
+        Assert.Equal(200, (int)(await _http.GetAsync(temp)).StatusCode);
         Assert.NotEmpty((await _http.GetJsonAsync("history")).Body!.AsObject());
         using var restart = await _sim.Control.PostAsync("instances/0/restart", null);
         Assert.Equal(204, (int)restart.StatusCode);
         Assert.Empty((await _http.GetJsonAsync("history")).Body!.AsObject());
+        Assert.Equal(404, (int)(await _http.GetAsync(temp)).StatusCode);
     }
 
     private async Task<long> VramFree() => (long)(await _http.GetJsonAsync("system_stats")).Body!["devices"]![0]!["vram_free"]!;

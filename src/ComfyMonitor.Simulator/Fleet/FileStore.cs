@@ -159,6 +159,38 @@ public sealed partial class FileStore(string root)
         return File.Exists(path) ? (path, 200) : (null, 404);
     }
 
+    /// <summary>
+    /// temp/ emptied, as a restarted server finds it; a file a running prompt writes meanwhile may stay (best effort, never
+    /// an error: the restart of a busy instance must not fail).
+    /// </summary>
+    public void EmptyTemp()
+    {
+        var temp = Folder("temp");
+        if (!Directory.Exists(temp))
+        {
+            return;
+        }
+
+        foreach (var entry in Directory.EnumerateFileSystemEntries(temp, "*", SearchOption.AllDirectories).OrderByDescending(e => e.Length).ToList())
+        {
+            try
+            {
+                if (File.Exists(entry))
+                {
+                    File.Delete(entry);
+                }
+                else
+                {
+                    Directory.Delete(entry);
+                }
+            }
+            catch (IOException)
+            {
+                // Written or created by a prompt at this moment.
+            }
+        }
+    }
+
     public void DeleteAll()
     {
         try

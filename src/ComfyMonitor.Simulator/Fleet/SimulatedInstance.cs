@@ -422,13 +422,7 @@ public sealed partial class SimulatedInstance
         }
 
         Hub.AbortAll();
-        try
-        {
-            Directory.Delete(Files.Folder("temp"), recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        Files.EmptyTemp();
     }
 
     /// <summary>POST /prompt: (status code, body).</summary>
