@@ -29,6 +29,7 @@ public sealed class CollectorMetrics
     public const string QueueStalled = "comfyui_queue_stalled";
     public const string QueueLastProgress = "comfyui_queue_last_progress_timestamp_seconds";
     public const string PromptsCompleted = "comfyui_prompts_completed";
+    public const string ProbePrompts = "comfyui_probe_prompts";
     public const string ExecutionDuration = "comfyui_prompt_execution_duration";
     public const string QueueWait = "comfyui_prompt_queue_wait";
     public const string NodeErrors = "comfyui_prompt_node_errors";
@@ -52,6 +53,7 @@ public sealed class CollectorMetrics
         [TorchVramTotal] = 2,
         [TorchVramFree] = 2,
         [PromptsCompleted] = 3,
+        [ProbePrompts] = 3,
         [PromptFailures] = 3,
         [NodeErrors] = 8,
         [BuildInfo] = 2,
@@ -62,7 +64,7 @@ public sealed class CollectorMetrics
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
         QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress,
-        PromptsCompleted, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+        PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
     ];
 
     // Eight buckets: scrape durations exist per instance and endpoint, so every bucket costs a series each.
@@ -121,7 +123,9 @@ public sealed class CollectorMetrics
         meter.CreateObservableCounter(ScrapeErrors, () => Counts(s => s.ScrapeErrors, (k, t) => { t.Add("endpoint", k.Endpoint); t.Add("reason", k.Reason); }), "{error}",
             "Failed requests to an instance by endpoint and reason (timeout, connect, http_status, invalid_response, too_large).");
         meter.CreateObservableCounter(PromptsCompleted, () => Counts(s => s.Completed, (k, t) => t.Add("status", k)), "{prompt}",
-            "Prompts that finished, by status (success, error, interrupted), counted once from the history.");
+            "Users' prompts that finished, by status (success, error, interrupted), counted once from the history; the probe's canaries are not among them.");
+        meter.CreateObservableCounter(ProbePrompts, () => Counts(s => s.ProbeCompleted, (k, t) => t.Add("status", k)), "{prompt}",
+            "The ComfyMonitor probe's canary prompts that finished (client_id comfymonitor-probe-...), by status, counted once from the history.");
         meter.CreateObservableCounter(PromptFailures, () => Counts(s => s.Failures, (k, t) => t.Add("category", k)), "{prompt}",
             "Prompts that failed, by category: out_of_memory, model_missing (a file not found), other. The messages are read to classify, never exported.");
         meter.CreateObservableCounter(Restarts, () => Each(_ => true, s => s.Restarts), "{restart}",

@@ -136,6 +136,27 @@ public sealed class CompletionTests : IAsyncLifetime
         Assert.Equal(1, m.Value("comfyui_prompts_completed_total", Instance, ("status", "error")));
     }
 
+    [Fact]
+    public async Task TheProbesCanariesAreCountedApartFromUsersPrompts()
+    {
+        await using var collector = await CollectorHost.StartAsync([_sim.Url()], TimeSpan.FromMilliseconds(300));
+        await WaitPrimedAsync(collector);
+        var probe = new JsonObject { ["client_id"] = $"comfymonitor-probe-{Guid.NewGuid():N}" };
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(11), extra: probe);
+        await _sim.SetScenarioAsync(0, "oom");
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(12), extra: probe);
+        await _sim.SetScenarioAsync(0, "healthy");
+        await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(13), extra: new JsonObject { ["client_id"] = "a-user" });
+
+        double? Probe(PrometheusText m, string status) => m.Value("comfyui_probe_prompts_total", Instance, ("status", status));
+        var m = await collector.WaitForMetricsAsync(m => Probe(m, "success") == 1 && Probe(m, "error") == 1 && Success(m) == 1, what: "two canaries and a user's prompt");
+        await collector.HoldsForCyclesAsync(Instance, 3, m => Success(m) == 1 && Probe(m, "success") == 1, "each counted once, on its side");
+        Assert.Equal(0, m.Value("comfyui_prompts_completed_total", Instance, ("status", "error")));
+        Assert.Equal(0, m.Value("comfyui_prompt_failures_total", Instance, ("category", "out_of_memory")));
+        Assert.Equal(1, m.Value("comfyui_prompt_execution_duration_seconds_count", Instance));
+        Assert.DoesNotContain(m.For("comfyui_prompt_node_errors_total", Instance), s => s.Value > 0);
+    }
+
     private double? Success(PrometheusText m) => m.Value("comfyui_prompts_completed_total", Instance, ("status", "success"));
 
     private static async Task WaitPrimedAsync(CollectorHost collector)

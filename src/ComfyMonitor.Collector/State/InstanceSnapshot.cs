@@ -31,6 +31,9 @@ public sealed record InstanceSnapshot
 
     public IReadOnlyDictionary<string, long> Completed { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>The probe's canary prompts that finished, by status: not in <see cref="Completed"/>.</summary>
+    public IReadOnlyDictionary<string, long> ProbeCompleted { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Failed prompts by <see cref="FailureCategory"/>.</summary>
     public IReadOnlyDictionary<string, long> Failures { get; init; } = new Dictionary<string, long>();
 

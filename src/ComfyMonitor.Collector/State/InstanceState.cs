@@ -25,6 +25,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly SeenPrompts _seen = new(options.MaxHistoryBatch);
     private readonly Queue<string> _interrupted = new();
     private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
+    private readonly Dictionary<string, long> _probeCompleted = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
     private readonly Dictionary<string, long> _failures = FailureCategory.All.ToDictionary(c => c, _ => 0L);
     private readonly RestartDetector _restarts = new();
     private long _restartCount;
@@ -41,6 +42,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private string? _extensionFingerprint;
     private bool _countsChanged = true;
     private IReadOnlyDictionary<string, long> _completedCopy = new Dictionary<string, long>();
+    private IReadOnlyDictionary<string, long> _probeCompletedCopy = new Dictionary<string, long>();
     private IReadOnlyDictionary<string, long> _failuresCopy = new Dictionary<string, long>();
     private IReadOnlyDictionary<(string, string), long> _nodeErrorsCopy = new Dictionary<(string, string), long>();
     private IReadOnlyDictionary<(string, string), long> _scrapeErrorsCopy = new Dictionary<(string, string), long>();
@@ -119,7 +121,20 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                     }
 
                     _countsChanged = true;
-                    Count(history[i], outcome);
+                    if (history[i].IsProbe)
+                    {
+                        // The probe's canaries are not users' prompts: counted apart, and kept out of the prompt
+                        // histograms, failure categories and node errors. A canary that ends on its own is still progress.
+                        if (Status(history[i]) is { } probeStatus)
+                        {
+                            _probeCompleted[probeStatus]++;
+                        }
+                    }
+                    else
+                    {
+                        Count(history[i], outcome);
+                    }
+
                     if (history[i].Outcome == PromptOutcome.Interrupted)
                     {
                         _interrupted.Enqueue(history[i].PromptId);
@@ -197,6 +212,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             if (_countsChanged)
             {
                 _completedCopy = new Dictionary<string, long>(_completed);
+                _probeCompletedCopy = new Dictionary<string, long>(_probeCompleted);
                 _failuresCopy = new Dictionary<string, long>(_failures);
                 _nodeErrorsCopy = new Dictionary<(string, string), long>(_nodeErrors);
                 _scrapeErrorsCopy = new Dictionary<(string, string), long>(_scrapeErrors);
@@ -221,6 +237,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
                 Completed = _completedCopy,
+                ProbeCompleted = _probeCompletedCopy,
                 Failures = _failuresCopy,
                 Restarts = _restartCount,
                 NodeErrors = _nodeErrorsCopy,
@@ -231,15 +248,17 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         return outcome;
     }
 
+    private static string? Status(HistoryEntry entry) => entry.Outcome switch
+    {
+        PromptOutcome.Success => "success",
+        PromptOutcome.Interrupted => "interrupted",
+        PromptOutcome.Error => "error",
+        _ => null,
+    };
+
     private void Count(HistoryEntry entry, CycleOutcome outcome)
     {
-        var status = entry.Outcome switch
-        {
-            PromptOutcome.Success => "success",
-            PromptOutcome.Interrupted => "interrupted",
-            PromptOutcome.Error => "error",
-            _ => null,
-        };
+        var status = Status(entry);
         if (status is null)
         {
             return;

@@ -5,11 +5,13 @@ using ComfyMonitor.ComfyApi.Models;
 namespace ComfyMonitor.ComfyApi.Json;
 
 /// <summary>
-/// Reads <c>[number, prompt_id, prompt, extra_data, outputs_to_execute]</c>, skipping the prompt graph
-/// and every extra_data key but <c>create_time</c> without materialising them.
+/// Reads <c>[number, prompt_id, prompt, extra_data, outputs_to_execute]</c>, skipping the prompt graph and every
+/// extra_data key but <c>create_time</c> without materialising them; of <c>client_id</c> only whether it is a probe's.
 /// </summary>
 internal sealed class QueueItemConverter : JsonConverter<QueueItem>
 {
+    private static readonly byte[] ProbePrefix = System.Text.Encoding.UTF8.GetBytes(QueueItem.ProbeClientIdPrefix);
+
     public override QueueItem? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -25,6 +27,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
         double number = 0;
         string promptId = "";
         long? createTime = null;
+        var isProbe = false;
         IReadOnlyList<string> outputs = [];
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -38,7 +41,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
                     promptId = JsonReading.ReadString(ref reader) ?? "";
                     break;
                 case 3:
-                    createTime = ReadCreateTime(ref reader);
+                    (createTime, isProbe) = ReadExtraData(ref reader);
                     break;
                 case 4:
                     outputs = JsonReading.ReadStringList(ref reader);
@@ -49,7 +52,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
         }
 
-        return new QueueItem { Number = number, PromptId = promptId, CreateTimeMs = createTime, OutputsToExecute = outputs };
+        return new QueueItem { Number = number, PromptId = promptId, CreateTimeMs = createTime, IsProbe = isProbe, OutputsToExecute = outputs };
     }
 
     public override void Write(Utf8JsonWriter writer, QueueItem value, JsonSerializerOptions options)
@@ -65,6 +68,11 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             writer.WriteNumber("create_time", ct);
         }
 
+        if (value.IsProbe)
+        {
+            writer.WriteString("client_id", QueueItem.ProbeClientIdPrefix);
+        }
+
         writer.WriteEndObject();
         writer.WriteStartArray();
         foreach (var o in value.OutputsToExecute)
@@ -76,22 +84,31 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
         writer.WriteEndArray();
     }
 
-    private static long? ReadCreateTime(ref Utf8JsonReader reader)
+    private static (long? CreateTime, bool IsProbe) ReadExtraData(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             JsonReading.Skip(ref reader);
-            return null;
+            return (null, false);
         }
 
         long? createTime = null;
+        var isProbe = false;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var isCreateTime = reader.ValueTextEquals("create_time"u8);
+            var isClientId = reader.ValueTextEquals("client_id"u8);
             reader.Read();
             if (isCreateTime)
             {
                 createTime = JsonReading.ReadInt64(ref reader);
+            }
+            else if (isClientId && reader.TokenType == JsonTokenType.String)
+            {
+                // Compared in place: the id itself is not kept.
+                isProbe = reader.HasValueSequence || reader.ValueIsEscaped
+                    ? reader.GetString()!.StartsWith(QueueItem.ProbeClientIdPrefix, StringComparison.Ordinal)
+                    : reader.ValueSpan.StartsWith(ProbePrefix);
             }
             else
             {
@@ -99,6 +116,6 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
         }
 
-        return createTime;
+        return (createTime, isProbe);
     }
 }

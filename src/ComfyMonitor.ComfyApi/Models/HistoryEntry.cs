@@ -26,6 +26,10 @@ public sealed class HistoryEntry
     [JsonIgnore]
     public long? CreateTimeMs => Prompt?.CreateTimeMs;
 
+    /// <summary>A ComfyMonitor probe's canary prompt, not a user's.</summary>
+    [JsonIgnore]
+    public bool IsProbe => Prompt?.IsProbe == true;
+
     [JsonIgnore]
     public long? ExecutionStartMs => Status?.Find(StatusMessage.ExecutionStart)?.TimestampMs;
 

@@ -22,6 +22,15 @@ public sealed class QueueItem
     /// <summary>Ids of the output nodes that passed validation.</summary>
     public IReadOnlyList<string> OutputsToExecute { get; init; } = [];
 
+    /// <summary>
+    /// The client id every ComfyMonitor probe prompt carries at the start of its <c>client_id</c> (a GUID follows): the
+    /// collector counts those prompts apart from users' prompts.
+    /// </summary>
+    public const string ProbeClientIdPrefix = "comfymonitor-probe-";
+
+    /// <summary>Whether extra_data.client_id starts with <see cref="ProbeClientIdPrefix"/>: the client id itself is not kept.</summary>
+    public bool IsProbe { get; init; }
+
     /// <summary>The node class types of the graph, only when the caller asked for them.</summary>
     public IReadOnlyList<string>? NodeTypes { get; init; }
 }

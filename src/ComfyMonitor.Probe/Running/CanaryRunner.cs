@@ -38,7 +38,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         var finished = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stage = new RunStage(timeout, options);
-        var clientId = $"comfymonitor-probe-{Guid.NewGuid():N}";
+        var clientId = $"{QueueItem.ProbeClientIdPrefix}{Guid.NewGuid():N}";
         ComfyWebSocket? socket = null;
         try
         {
