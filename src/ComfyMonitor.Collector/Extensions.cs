@@ -31,8 +31,9 @@ public static class CollectorExtensions
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
         var maxInstancesKey = $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}";
         var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
-        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(CollectorMetrics.PerInstanceMetrics.ToDictionary(
-            name => name, name => (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100)));
+        var limits = CollectorMetrics.PerInstanceMetrics.ToDictionary(name => name, name => (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100);
+        limits[ComfyMonitor.Discovery.TargetInfoMetric.Name] = maxInstances + 100;
+        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);

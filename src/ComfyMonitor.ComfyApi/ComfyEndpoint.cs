@@ -10,7 +10,8 @@ namespace ComfyMonitor.ComfyApi;
 /// </summary>
 public sealed class ComfyEndpoint
 {
-    public ComfyEndpoint(string name, Uri url, IReadOnlyDictionary<string, string>? headers = null)
+    /// <param name="labels">Labels of the target from discovery or configuration (valid names, cleaned values), exported in comfyui_target_info.</param>
+    public ComfyEndpoint(string name, Uri url, IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? labels = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(url);
@@ -35,6 +36,7 @@ public sealed class ComfyEndpoint
 
         BaseAddress = builder.Uri;
         Headers = merged;
+        Labels = new SortedDictionary<string, string>(labels?.ToDictionary() ?? [], StringComparer.Ordinal);
     }
 
     /// <summary>The comfyui_instance label value.</summary>
@@ -45,6 +47,9 @@ public sealed class ComfyEndpoint
 
     /// <summary>Extra request headers. Secrets: never log or export them.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>The target's labels, by name (pool, region, hostname, ...): not secrets, exported as they are.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; }
 
     /// <summary>host:port, the default instance name.</summary>
     public static string DefaultName(Uri url) => $"{url.Host}:{url.Port}";

@@ -8,4 +8,7 @@ public sealed class ComfyUIOptions
     public List<InstanceOptions> Instances { get; set; } = [];
 
     public DiscoveryOptions Discovery { get; set; } = new();
+
+    /// <summary>Labels per target exported in comfyui_target_info, at most (the first by name); the rest are left out.</summary>
+    public int MaxTargetLabels { get; set; } = 10;
 }

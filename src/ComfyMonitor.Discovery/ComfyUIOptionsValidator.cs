@@ -42,6 +42,11 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
             }
         }
 
+        if (options.MaxTargetLabels is < 0 or > 64)
+        {
+            problems.Add($"{ComfyUIOptions.Section}:MaxTargetLabels must be between 0 and 64 (got {options.MaxTargetLabels})");
+        }
+
         var discovery = options.Discovery;
         if (discovery.RefreshInterval <= TimeSpan.Zero)
         {

@@ -9,6 +9,9 @@ public sealed class InstanceOptions
     /// <summary>The comfyui_instance label; host:port when empty.</summary>
     public string? Name { get; set; }
 
+    /// <summary>Labels of the target (pool, region, hostname, ...), exported in comfyui_target_info like discovery's labels.</summary>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Extra request headers (secrets: never logged, never exported).</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -33,6 +33,7 @@ public static class SchedulingExtensions
         services.AddSingleton<IWatchedTargets>(sp => sp.GetRequiredService<TWatched>());
         services.AddSingleton(sp => new TargetScheduleOptions(group, interval(sp), maxInstances, maxInstancesKey));
         services.AddHostedService<TargetScheduler<TJob>>();
+        services.AddHostedService<TargetInfoMetric>();
         return services;
     }
 }

@@ -6,7 +6,8 @@ namespace ComfyMonitor.Discovery;
 
 /// <summary>
 /// Reads Prometheus service-discovery target groups — <c>[{"targets": ["host:port"], "labels": {...}}]</c>,
-/// as JSON or YAML. Label <c>__scheme__</c> (http/https) and <c>comfyui_instance</c> (the name) are honoured.
+/// as JSON or YAML. Label <c>__scheme__</c> (http/https) and <c>comfyui_instance</c> (the name) are honoured; the other
+/// labels (not <c>__</c>-prefixed) become the target's labels.
 /// </summary>
 public static class TargetGroupParser
 {
@@ -105,7 +106,7 @@ public static class TargetGroupParser
                 }
 
                 var name = labels.TryGetValue("comfyui_instance", out var n) && !string.IsNullOrWhiteSpace(n) && targets.Count == 1 ? n : ComfyEndpoint.DefaultName(url);
-                endpoints.Add(new ComfyEndpoint(name, url));
+                endpoints.Add(new ComfyEndpoint(name, url, labels: TargetLabels.Clean(labels)));
             }
         }
 

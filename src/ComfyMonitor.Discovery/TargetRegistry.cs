@@ -29,7 +29,7 @@ public sealed partial class TargetRegistry
             .Select(i =>
             {
                 var url = new Uri(i.Url!);
-                return new ComfyEndpoint(string.IsNullOrWhiteSpace(i.Name) ? ComfyEndpoint.DefaultName(url) : i.Name, url, i.Headers);
+                return new ComfyEndpoint(string.IsNullOrWhiteSpace(i.Name) ? ComfyEndpoint.DefaultName(url) : i.Name, url, i.Headers, TargetLabels.Clean(i.Labels));
             })
             .ToList();
         SetSource("static", Static, statics);

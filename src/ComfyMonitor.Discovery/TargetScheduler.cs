@@ -105,8 +105,7 @@ public sealed partial class TargetScheduler<TJob>(
         }
     }
 
-    private static bool Same(ComfyEndpoint a, ComfyEndpoint b) =>
-        a.BaseAddress == b.BaseAddress && a.Headers.OrderBy(h => h.Key).SequenceEqual(b.Headers.OrderBy(h => h.Key));
+    private static bool Same(ComfyEndpoint a, ComfyEndpoint b) => TargetSet.Same(a, b);
 
     private void OnChanged(TargetSet targets) => _ = Task.Run(async () =>
     {

@@ -19,10 +19,14 @@ public sealed class TargetSet
 
     public int Count => Names.Count;
 
-    /// <summary>Same names with the same address and headers.</summary>
+    /// <summary>Same names with the same address, headers and labels.</summary>
     public bool SameAs(TargetSet other) =>
         Count == other.Count && ByName.All(p => other.ByName.TryGetValue(p.Key, out var o) && Same(p.Value, o));
 
-    private static bool Same(ComfyEndpoint a, ComfyEndpoint b) =>
-        a.BaseAddress == b.BaseAddress && a.Headers.Count == b.Headers.Count && a.Headers.All(h => b.Headers.TryGetValue(h.Key, out var v) && v == h.Value);
+    /// <summary>The same address, headers and labels: a target that changed any of them is watched anew.</summary>
+    public static bool Same(ComfyEndpoint a, ComfyEndpoint b) =>
+        a.BaseAddress == b.BaseAddress && Equal(a.Headers, b.Headers) && Equal(a.Labels, b.Labels);
+
+    private static bool Equal(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 }

@@ -30,8 +30,9 @@ public static class ProbeExtensions
         var maxInstancesKey = $"{ProbeOptions.Section}:{nameof(ProbeOptions.MaxInstances)}";
         var maxInstances = LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new ProbeOptions().MaxInstances);
         var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
-        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(ProbeMetrics.SeriesPerCanary.ToDictionary(
-            series => series.Key, series => (series.Value * canaries * maxInstances) + 100)));
+        var limits = ProbeMetrics.SeriesPerCanary.ToDictionary(series => series.Key, series => (series.Value * canaries * maxInstances) + 100);
+        limits[ComfyMonitor.Discovery.TargetInfoMetric.Name] = maxInstances + 100;
+        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
         services.AddSingleton<ProbeFleet>();
         services.AddSingleton<ProbeMetrics>();
         services.AddSingleton<CanaryRunner>();

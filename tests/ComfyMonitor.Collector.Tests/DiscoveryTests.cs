@@ -57,6 +57,56 @@ public sealed class DiscoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TargetLabelsFromFilesAndConfigurationAreExportedAsTargetInfo()
+    {
+        var file = Path.Combine(_dir, "labelled.json");
+        await File.WriteAllTextAsync(file, $$$"""
+            [{"targets": ["127.0.0.1:{{{_sim.BasePort}}}"], "labels": {"pool": "sdxl", "hostname": "gpu-node-7", "region": "eu", "__meta_zone": "x", "comfyui_instance": "gpu-a"}}]
+            """);
+        await using var collector = await CollectorHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ComfyUI:Discovery:Files:0"] = file,
+            ["ComfyUI:Discovery:RefreshInterval"] = "00:00:01",
+            ["ComfyUI:Instances:0:Url"] = _sim.Url(1).ToString(),
+            ["ComfyUI:Instances:0:Name"] = "static-b",
+            ["ComfyUI:Instances:0:Labels:team-name"] = "imaging",
+            ["ComfyUI:Instances:0:Labels:9lives"] = "a\nvalue " + new string('x', 200),
+            ["ComfyUI:MaxTargetLabels"] = "2",
+            ["Collector:Interval"] = "00:00:00.300",
+            ["Collector:Timeout"] = "00:00:00.200",
+        });
+        var m = await collector.WaitForMetricsAsync(m => m.For("comfyui_target_info", "gpu-a").Any() && m.For("comfyui_target_info", "static-b").Any(), what: "target info of both targets");
+        var a = Assert.Single(m.For("comfyui_target_info", "gpu-a")); // region: past ComfyUI:MaxTargetLabels (the first two by name)
+        Assert.Equal(1, a.Value);
+        Assert.Equal(new Dictionary<string, string> { ["comfyui_instance"] = "gpu-a", ["hostname"] = "gpu-node-7", ["pool"] = "sdxl" }, a.Labels);
+        var b = Assert.Single(m.For("comfyui_target_info", "static-b"));
+        Assert.Equal("imaging", b.Labels["team_name"]);
+        Assert.Equal(128, b.Labels["_9lives"].Length);
+        Assert.DoesNotContain('\n', b.Labels["_9lives"]);
+
+        // A change of labels shows within a refresh: the target is watched anew with them.
+        await File.WriteAllTextAsync(file, $$$"""
+            [{"targets": ["127.0.0.1:{{{_sim.BasePort}}}"], "labels": {"pool": "flux", "comfyui_instance": "gpu-a"}}]
+            """);
+        m = await collector.WaitForMetricsAsync(m => m.For("comfyui_target_info", "gpu-a").Any(s => s.Labels.GetValueOrDefault("pool") == "flux"), what: "the new pool label");
+        Assert.Equal(new Dictionary<string, string> { ["comfyui_instance"] = "gpu-a", ["pool"] = "flux" }, Assert.Single(m.For("comfyui_target_info", "gpu-a")).Labels);
+    }
+
+    [Theory]
+    [InlineData("pool", "pool")]
+    [InlineData("team-name", "team_name")]
+    [InlineData("9lives", "_9lives")]
+    [InlineData("  zone ", "zone")]
+    [InlineData("__meta_x", null)]
+    [InlineData("comfyui_instance", null)]
+    [InlineData("", null)]
+    public void LabelNamesAreMadeValidAndReservedOnesDropped(string raw, string? expected)
+    {
+        var labels = TargetLabels.Clean([new(raw, "v")]);
+        Assert.Equal(expected, labels.Keys.SingleOrDefault());
+    }
+
+    [Fact]
     public async Task YamlFilesHonourTheSchemeAndInstanceNameLabels()
     {
         var file = Path.Combine(_dir, "gpus.yml");

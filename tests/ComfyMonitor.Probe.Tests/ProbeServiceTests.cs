@@ -11,7 +11,7 @@ public sealed class ProbeServiceTests
     public async Task EveryCanaryReportsSuccessThenAnOomInstanceTurnsToExecutionError()
     {
         await using var sim = await SimulatorHost.StartAsync(instances: 2);
-        await using var probe = await ProbeHost.StartAsync([sim.Url(0), sim.Url(1)], TimeSpan.FromSeconds(1));
+        await using var probe = await ProbeHost.StartAsync([sim.Url(0), sim.Url(1)], TimeSpan.FromSeconds(1), new Dictionary<string, string?> { ["ComfyUI:Instances:0:Labels:pool"] = "sdxl" });
         string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
         string[] canaries = ["render", "upload", "mask"];
 
@@ -21,6 +21,10 @@ public sealed class ProbeServiceTests
         Assert.True(m.Value("comfyui_canary_runs_total", Name(0), ("canary", "mask"), ("result", "success"), ("reason", "none")) >= 1);
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "mask"), ("phase", "upload_mask")) >= 1);
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "render"), ("phase", "total")) >= 1);
+
+        // The same target info as the collector's, so that canary panels group and filter by the targets' labels.
+        Assert.Equal("sdxl", Assert.Single(m.For("comfyui_target_info", Name(0))).Labels["pool"]);
+        Assert.Equal(["comfyui_instance"], Assert.Single(m.For("comfyui_target_info", Name(1))).Labels.Keys);
 
         await sim.SetScenarioAsync(1, "oom");
         m = await probe.WaitForMetricsAsync(m => canaries.All(c => m.Value("comfyui_canary_success", Name(1), ("canary", c)) == 0), what: "the oom instance failing");
