@@ -13,6 +13,10 @@ public sealed class ProbeMetrics
     public const string LastSuccess = "comfyui_canary_last_success_timestamp_seconds";
     public const string Duration = "comfyui_canary_duration";
     public const string Runs = "comfyui_canary_runs";
+    public const string NodeDuration = "comfyui_canary_node_duration";
+
+    /// <summary>Distinct node types per canary in <see cref="NodeDuration"/>; others are counted as "other".</summary>
+    public const int NodeTypeCap = 16;
     private const string InstanceLabel = "comfyui_instance";
 
     /// <summary>
@@ -25,11 +29,14 @@ public sealed class ProbeMetrics
         [LastSuccess] = 1,
         [Runs] = 1 + FailureReasons.All.Count,
         [Duration] = Phase.All.Count,
+        [NodeDuration] = NodeTypeCap + 1,
     };
 
     private static readonly double[] Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _nodeDuration;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _nodeTypes = new();
 
     public ProbeMetrics(IMeterFactory meterFactory, ProbeFleet fleet)
     {
@@ -43,6 +50,8 @@ public sealed class ProbeMetrics
             "{run}", "Canary runs by result (success, failure) and reason (none on success).");
         _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+        _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
     }
 
     public void Record(CanaryRun run)
@@ -51,6 +60,20 @@ public sealed class ProbeMetrics
         {
             _duration.Record(seconds, [.. Tags(run.Instance, run.Canary), new("phase", phase)]);
         }
+
+        foreach (var node in run.Nodes ?? [])
+        {
+            _nodeDuration.Record(node.Seconds, [.. Tags(run.Instance, run.Canary), new("node_type", NodeTypeLabel(run.Canary, node.NodeType))]);
+        }
+    }
+
+    /// <summary>The node type, cleaned (letters, digits, _ . -; 64 characters), or "other" past the cap of distinct types of the canary.</summary>
+    private string NodeTypeLabel(string canary, string nodeType)
+    {
+        var clean = new string(nodeType.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-').Take(64).ToArray());
+        clean = clean.Length == 0 ? "unknown" : clean;
+        var seen = _nodeTypes.GetOrAdd(canary, _ => new());
+        return seen.ContainsKey(clean) || (seen.Count < NodeTypeCap && seen.TryAdd(clean, 0)) ? clean : "other";
     }
 
     private static KeyValuePair<string, object?>[] Tags(string instance, string canary) =>

@@ -30,6 +30,9 @@ public sealed class CanaryTests : IAsyncLifetime
             _ => [Phase.UploadImage, Phase.UploadMask, Phase.Submit, Phase.QueueWait, Phase.Execute, Phase.FetchOutput, Phase.Total],
         };
         Assert.Equal(phases.Order(), run.Phases.Keys.Order());
+        Assert.NotEmpty(run.Nodes!);
+        Assert.All(run.Nodes!, n => Assert.True(n.Seconds >= 0 && n.NodeType.Length > 0, $"{n}"));
+        Assert.Contains(run.Nodes!, n => n.NodeType is "SaveImage" or "PreviewImage");
         Assert.True(run.Phases[Phase.Total] >= run.Phases[Phase.Submit]);
     }
 

@@ -22,6 +22,10 @@ public sealed class ProbeServiceTests
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "mask"), ("phase", "upload_mask")) >= 1);
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "render"), ("phase", "total")) >= 1);
 
+        // Each executed node of a canary timed from its WebSocket messages, by node type.
+        Assert.True(m.Value("comfyui_canary_node_duration_seconds_count", Name(0), ("canary", "render"), ("node_type", "EmptyImage")) >= 1);
+        Assert.True(m.Value("comfyui_canary_node_duration_seconds_count", Name(0), ("canary", "mask"), ("node_type", "ImageCompositeMasked")) >= 1);
+
         // The same target info as the collector's, so that canary panels group and filter by the targets' labels.
         Assert.Equal("sdxl", Assert.Single(m.For("comfyui_target_info", Name(0))).Labels["pool"]);
         Assert.Equal(["comfyui_instance"], Assert.Single(m.For("comfyui_target_info", Name(1))).Labels.Keys);
@@ -33,6 +37,7 @@ public sealed class ProbeServiceTests
         Assert.Equal("", await Promtool.CheckMetricsAsync(await probe.Http.GetStringAsync("metrics")));
 
         var page = await probe.Http.GetStringAsync("/");
+        Assert.Matches(@"EmptyImage \d+, SaveImage \d+", page);
         Assert.Contains("execution_error", page);
         Assert.Contains("torch.OutOfMemoryError", page);
         var runs = JsonNode.Parse(await probe.Http.GetStringAsync("api/runs"))!.AsArray();

@@ -50,7 +50,7 @@ public static class RunsPage
             html.Append("<th>").Append(phase).Append(" (ms)</th>");
         }
 
-        html.Append("<th>node / exception</th><th>detail</th></tr></thead><tbody>\n");
+        html.Append("<th>nodes (ms)</th><th>node / exception</th><th>detail</th></tr></thead><tbody>\n");
         foreach (var run in Runs(fleet))
         {
             html.Append("<tr><td>").Append(run.Started.ToString("u", CultureInfo.InvariantCulture)).Append("</td>");
@@ -62,6 +62,7 @@ public static class RunsPage
                 html.Append("<td class=\"num\">").Append(run.Phases.TryGetValue(phase, out var s) ? (s * 1000).ToString("0", CultureInfo.InvariantCulture) : "").Append("</td>");
             }
 
+            html.Append("<td class=\"nodes\">").Append(Enc(string.Join(", ", (run.Nodes ?? []).Select(n => $"{n.NodeType} {(n.Seconds * 1000).ToString("0", CultureInfo.InvariantCulture)}")))).Append("</td>");
             html.Append("<td>").Append(Enc(run.NodeType)).Append(run.ExceptionType is null ? "" : " / ").Append(Enc(run.ExceptionType)).Append("</td>");
             html.Append("<td class=\"detail\">").Append(Enc(run.Detail)).Append("</td></tr>\n");
         }

@@ -10,4 +10,8 @@ public sealed record CanaryRun(
     string? Detail,
     string? NodeType,
     string? ExceptionType,
-    IReadOnlyDictionary<string, double> Phases);
+    IReadOnlyDictionary<string, double> Phases,
+    IReadOnlyList<NodeTiming>? Nodes = null);
+
+/// <summary>How long one executed node of a canary took, from the run's own WebSocket messages (cached nodes are not executed).</summary>
+public sealed record NodeTiming(string NodeId, string NodeType, double Seconds);

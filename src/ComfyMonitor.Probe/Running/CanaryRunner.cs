@@ -33,6 +33,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         var started = time.GetUtcNow();
         var total = Stopwatch.GetTimestamp();
         var phases = new PhaseTimer();
+        var nodes = new List<NodeTiming>();
         var notes = new List<string>();
         string? promptId = null;
         var finished = false;
@@ -83,7 +84,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                 throw new CanaryFailedException(FailureReasons.ValidationError, $"output node {plan.OutputNode} ({partial.ClassType}) failed validation: {partial.Errors.FirstOrDefault()?.Message}");
             }
 
-            var localStartMs = await WaitAsync(client, events, promptId, notes, stage, timeout.Token);
+            var localStartMs = await WaitAsync(client, events, promptId, notes, stage, nodes, id => plan.Graph[id]?["class_type"]?.ToString() ?? "unknown", timeout.Token);
             var entry = await ReadHistoryAsync(client, promptId, timeout.Token);
             finished = true;
 
@@ -185,7 +186,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType)
         {
             phases.Set(Phase.Total, Stopwatch.GetElapsedTime(total).TotalSeconds);
-            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds));
+            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds), [.. nodes]);
         }
     }
 
@@ -241,9 +242,25 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     }
 
     /// <summary>Waits for the end of the run: on the socket, or by polling when there is none or it breaks. Returns when the socket saw execution_start.</summary>
-    private async Task<long?> WaitAsync(ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, RunStage stage, CancellationToken cancellationToken)
+    /// <summary>
+    /// Follows the run on the WebSocket (or by polling when there is none); <paramref name="nodes"/> gets the time of each
+    /// executed node, from its <c>executing</c> message to the next one or the end.
+    /// </summary>
+    private async Task<long?> WaitAsync(
+        ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, RunStage stage,
+        List<NodeTiming> nodes, Func<string, string> nodeType, CancellationToken cancellationToken)
     {
         long? startedMs = null;
+        (string Id, long Since)? current = null;
+        void Close()
+        {
+            if (current is { } node)
+            {
+                nodes.Add(new NodeTiming(node.Id, nodeType(node.Id), time.GetElapsedTime(node.Since).TotalSeconds));
+                current = null;
+            }
+        }
+
         if (events is not null)
         {
             try
@@ -256,8 +273,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                             startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                             stage.Executing();
                             break;
+                        case ExecutingWsMessage { Node: { } node } executing when executing.PromptId == promptId:
+                            Close();
+                            current = (node, time.GetTimestamp());
+                            break;
                         case ExecutionWsMessage terminal when terminal.IsTerminal && terminal.Data.PromptId == promptId:
                         case ExecutingWsMessage { Node: null } done when done.PromptId == promptId:
+                            Close();
                             return startedMs;
                     }
                 }
@@ -268,6 +290,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             }
 
             notes.Add("the WebSocket closed during the run, finished by polling /history");
+            nodes.Clear();
         }
 
         var missing = 0;
