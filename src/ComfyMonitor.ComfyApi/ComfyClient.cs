@@ -64,6 +64,14 @@ public sealed class ComfyClient
     public Task<ComfyResult<List<string>>> GetExtensionsAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_api.GetExtensionsAsync, cancellationToken);
 
+    /// <summary>GET /models: the model folders of the server.</summary>
+    public Task<ComfyResult<List<string>>> GetModelFoldersAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(_api.GetModelFoldersAsync, cancellationToken);
+
+    /// <summary>GET /models/{folder}: the files of one model folder (an unknown folder is an http_status error with status 404).</summary>
+    public Task<ComfyResult<List<string>>> GetModelFilesAsync(string folder, CancellationToken cancellationToken = default) =>
+        CallAsync(ct => _api.GetModelFilesAsync(folder, ct), cancellationToken);
+
     public Task<ComfyResult<Dictionary<string, NodeInfo>>> GetObjectInfoAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_api.GetObjectInfoAsync, cancellationToken);
 

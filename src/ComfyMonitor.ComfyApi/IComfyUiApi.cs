@@ -37,6 +37,14 @@ public interface IComfyUiApi
     [Get("/extensions")]
     Task<List<string>> GetExtensionsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The model folder names (checkpoints, loras, ...).</summary>
+    [Get("/models")]
+    Task<List<string>> GetModelFoldersAsync(CancellationToken cancellationToken);
+
+    /// <summary>The file names of one model folder; 404 with an empty body for an unknown folder.</summary>
+    [Get("/models/{folder}")]
+    Task<List<string>> GetModelFilesAsync(string folder, CancellationToken cancellationToken);
+
     [Get("/object_info")]
     Task<Dictionary<string, NodeInfo>> GetObjectInfoAsync(CancellationToken cancellationToken);
 

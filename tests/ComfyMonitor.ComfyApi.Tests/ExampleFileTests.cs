@@ -82,6 +82,14 @@ public sealed class ExampleFileTests : IAsyncLifetime
             case "string_list":
                 await ExtensionsMatch(text, expected);
                 break;
+            case "model_folders":
+                _server.Serve("/models", text);
+                Assert.Equal(expected.AsArray().Select(e => (string?)e).ToList(), Ok(await _client.GetModelFoldersAsync()).Select(e => (string?)e).ToList());
+                break;
+            case "model_files":
+                _server.Serve("/models/checkpoints", text);
+                Assert.Equal(expected.AsArray().Select(e => (string?)e).ToList(), Ok(await _client.GetModelFilesAsync("checkpoints")).Select(e => (string?)e).ToList());
+                break;
             case "object_info":
                 await ObjectInfoMatches(text, expected);
                 break;
@@ -112,7 +120,7 @@ public sealed class ExampleFileTests : IAsyncLifetime
     public void TheRecordedAnswersCoverEveryRouteTheClientReads()
     {
         var kinds = RecordedAnswerFiles().Select(f => RecordedKind(RecordedExchange(f))).ToHashSet();
-        Assert.Superset(new HashSet<string?> { "system_stats", "queue", "history", "prompt_post_ok", "prompt_post_error", "prompt_get", "upload", "string_list", "object_info" }, kinds);
+        Assert.Superset(new HashSet<string?> { "system_stats", "queue", "history", "prompt_post_ok", "prompt_post_error", "prompt_get", "upload", "string_list", "model_folders", "object_info" }, kinds);
     }
 
     [Theory]
@@ -168,6 +176,8 @@ public sealed class ExampleFileTests : IAsyncLifetime
             ("GET", "/prompt", 200) => "prompt_get",
             ("POST", "/upload/image" or "/upload/mask", 200) => "upload",
             ("GET", "/extensions", 200) => "string_list",
+            ("GET", "/models", 200) => "model_folders",
+            ("GET", var p, 200) when p.StartsWith("/models/", StringComparison.Ordinal) => "model_files",
             ("GET", var p, 200) when p.StartsWith("/object_info/", StringComparison.Ordinal) => "object_info",
             _ => null,
         };

@@ -115,6 +115,45 @@ public sealed class VersionTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ModelFilesSetThroughTheControlApiAreListedOfferedAndAccepted()
+    {
+        using var http = _sim.Http(1);
+        using (var put = await _sim.Control.PutAsync("instances/1/models/checkpoints", new StringContent("[\"zeta.safetensors\", \"alpha.ckpt\"]", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(204, (int)put.StatusCode);
+        }
+
+        var (_, files) = await http.GetJsonAsync("models/checkpoints");
+        Assert.Equal(["alpha.ckpt", "zeta.safetensors"], files!.AsArray().Select(f => (string?)f));
+        var (_, info) = await http.GetJsonAsync("object_info/CheckpointLoaderSimple");
+        Assert.Equal(["alpha.ckpt", "zeta.safetensors"], info!["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0]!.AsArray().Select(f => (string?)f));
+        using (var instance0 = _sim.Http(0))
+        {
+            var (_, untouched) = await instance0.GetJsonAsync("models/checkpoints");
+            Assert.Contains("v1-5-pruned-emaonly-fp16.safetensors", untouched!.AsArray().Select(f => (string?)f));
+        }
+
+        // A prompt naming a checkpoint the box does not have fails validation, like on the real server.
+        var graph = new JsonObject
+        {
+            ["4"] = new JsonObject { ["class_type"] = "CheckpointLoaderSimple", ["inputs"] = new JsonObject { ["ckpt_name"] = "v1-5-pruned-emaonly-fp16.safetensors" } },
+            ["8"] = new JsonObject { ["class_type"] = "VAEDecode", ["inputs"] = new JsonObject { ["samples"] = new JsonArray("5", 0), ["vae"] = new JsonArray("4", 2) } },
+            ["5"] = new JsonObject { ["class_type"] = "EmptyLatentImage", ["inputs"] = new JsonObject { ["width"] = 64, ["height"] = 64, ["batch_size"] = 1 } },
+            ["9"] = new JsonObject { ["class_type"] = "PreviewImage", ["inputs"] = new JsonObject { ["images"] = new JsonArray("8", 0) } },
+        };
+        var (status, body) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = graph.DeepClone() });
+        Assert.Equal(400, status);
+        Assert.Equal("value_not_in_list", (string?)body!["node_errors"]!["4"]!["errors"]![0]!["type"]);
+        graph["4"]!["inputs"]!["ckpt_name"] = "alpha.ckpt";
+        Assert.Equal(200, (await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = graph.DeepClone() })).Status);
+
+        using var badFolder = await _sim.Control.PutAsync("instances/1/models/nosuch", new StringContent("[]", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(400, (int)badFolder.StatusCode);
+        using var badBody = await _sim.Control.PutAsync("instances/1/models/loras", new StringContent("{\"a\": 1}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(400, (int)badBody.StatusCode);
+    }
+
     /// <summary>Answers compared with a real ComfyUI 0.3.64 by hand, not among the recorded exchanges.</summary>
     [Fact]
     public async Task AnswersCheckedAgainstARealServer()

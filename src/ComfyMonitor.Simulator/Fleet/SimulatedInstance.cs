@@ -64,9 +64,16 @@ public sealed partial class SimulatedInstance
         ["upscale_models"] = ["RealESRGAN_x4plus.pth"],
     };
 
-    /// <summary>The files of a model folder (sorted, like folder_paths.get_filename_list).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> _modelFiles = new(StringComparer.Ordinal);
+
+    /// <summary>The files of a model folder (sorted, like folder_paths.get_filename_list): as set through the control API, else the simulated ones.</summary>
     public IReadOnlyList<string> ModelFiles(string folder) =>
-        _options.ModelFiles && SimulatedModels.TryGetValue(folder, out var files) ? files : [];
+        _modelFiles.TryGetValue(folder, out var set) ? set
+        : _options.ModelFiles && SimulatedModels.TryGetValue(folder, out var files) ? files : [];
+
+    /// <summary>What a folder holds from now on (a model added or removed on this box): /models/{folder} and the loaders' lists follow.</summary>
+    public void SetModelFiles(string folder, IEnumerable<string> files) =>
+        _modelFiles[folder] = files.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The lists the server fills when asked: input files for LoadImage (images only) and LoadImageMask (all), model files for loaders.</summary>
     public JsonArray? Choices(string classType, InputSpec input)

@@ -57,6 +57,36 @@ internal static class ControlRoutes
                 });
         });
 
+        group.MapPut("/{index}/models/{folder}", async (SimulatedFleet fleet, string index, string folder, HttpRequest request) =>
+        {
+            if (!Execution.NodeCatalog.ModelFolders.Contains(folder))
+            {
+                return Results.BadRequest(new { error = $"'{folder}' is not a model folder", folders = Execution.NodeCatalog.ModelFolders });
+            }
+
+            JsonArray? list;
+            try
+            {
+                list = await JsonNode.ParseAsync(request.Body) as JsonArray;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                list = null;
+            }
+
+            if (list is null || list.Any(e => e is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String))
+            {
+                return Results.BadRequest(new { error = "expected a JSON array of file names" });
+            }
+
+            var files = list.Select(e => e!.GetValue<string>()).ToList();
+            return Apply(fleet, index, i =>
+            {
+                i.SetModelFiles(folder, files);
+                return null;
+            });
+        });
+
         group.MapPut("/{index}/version/{version}", (SimulatedFleet fleet, string index, string version) => Apply(fleet, index, i =>
         {
             i.ComfyVersion = version;
