@@ -10,7 +10,8 @@ public sealed class BadConfigurationTests
 {
     public static TheoryData<string, string, string[]> Cases()
     {
-        var unparsable = Path.Combine(Path.GetTempPath(), "comfymonitor-unparsable-canary.json");
+        // In the test's own output folder (written when the cases are listed, so no test could delete it from /tmp).
+        var unparsable = Path.Combine(AppContext.BaseDirectory, "unparsable-canary.json");
         File.WriteAllText(unparsable, "{\"1\": {\"class_type\": \"EmptyImage\", ");
         var unreadable = Path.Combine(Path.GetTempPath(), "comfymonitor-no-such-targets.json");
         return new()
