@@ -135,8 +135,11 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
         var valid = true;
         foreach (var input in spec.Inputs)
         {
-            var type = choices(classType, input) ?? input.Type;
-            var info = input.Info(type);
+            // The list the server fills at request time (input files, model files) is read only where it is used: a
+            // LoadImage's file name is checked on its own, so the common case reads no folder.
+            JsonNode? resolved = null;
+            JsonNode Type() => resolved ??= choices(classType, input) ?? input.Type;
+            JsonArray Info() => input.Info(Type());
             if (!inputs.TryGetPropertyValue(input.Name, out var value))
             {
                 if (input.Required)
@@ -152,20 +155,20 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
                 if (link.Count != 2)
                 {
                     errors.Add(Reason("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]", input.Name,
-                        new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value.DeepClone() }));
+                        new JsonObject { ["input_name"] = input.Name, ["input_config"] = Info(), ["received_value"] = value.DeepClone() }));
                     continue;
                 }
 
                 var sourceId = Source(prompt, link[0], LookupFrame);
                 var receivedType = ReturnType(prompt, sourceId, link[1]);
-                if (!TypesMatch(receivedType, type))
+                if (!TypesMatch(receivedType, Type()))
                 {
                     errors.Add(Reason("return_type_mismatch", "Return type mismatch between linked nodes",
-                        $"{input.Name}, received_type({Py.Str(receivedType)}) mismatch input_type({Py.Str(type)})",
+                        $"{input.Name}, received_type({Py.Str(receivedType)}) mismatch input_type({Py.Str(Type())})",
                         new JsonObject
                         {
                             ["input_name"] = input.Name,
-                            ["input_config"] = info,
+                            ["input_config"] = Info(),
                             ["received_type"] = receivedType?.DeepClone(),
                             ["linked_node"] = value.DeepClone(),
                         }));
@@ -185,7 +188,7 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
                     validated[sourceId] = new Result(false, [Reason("exception_during_inner_validation", "Exception when validating inner node", ex.Message, new JsonObject
                     {
                         ["input_name"] = input.Name,
-                        ["input_config"] = info,
+                        ["input_config"] = Info(),
                         ["exception_message"] = ex.Message,
                         ["exception_type"] = ex.ExceptionType,
                         ["traceback"] = new JsonArray([InnerFrame, .. ex.Frames.Select(f => (JsonNode)f)]),
@@ -215,7 +218,7 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
                     new JsonObject
                     {
                         ["input_name"] = input.Name,
-                        ["input_config"] = info,
+                        ["input_config"] = Info(),
                         ["received_value"] = value?.DeepClone(),
                         ["exception_message"] = conversionError,
                     }));
@@ -228,15 +231,15 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
                 continue;
             }
 
-            if (Range(input, converted, info) is { } rangeError)
+            if (Range(input, converted, Info) is { } rangeError)
             {
                 errors.Add(rangeError);
                 continue;
             }
 
-            if (type is JsonArray options && !options.Any(o => Py.Equal(o, converted)))
+            if (Type() is JsonArray options && !options.Any(o => Py.Equal(o, converted)))
             {
-                var (listInfo, config) = options.Count > 20 ? ($"(list of length {options.Count})", null) : (Py.Repr(options), info);
+                var (listInfo, config) = options.Count > 20 ? ($"(list of length {options.Count})", null) : (Py.Repr(options), Info());
                 errors.Add(Reason("value_not_in_list", "Value not in list", $"{input.Name}: '{Py.Str(converted)}' not in {listInfo}",
                     new JsonObject { ["input_name"] = input.Name, ["input_config"] = config, ["received_value"] = converted?.DeepClone() }));
             }
@@ -253,7 +256,7 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
         return result;
     }
 
-    private static JsonObject? Range(InputSpec input, JsonNode? value, JsonArray info)
+    private static JsonObject? Range(InputSpec input, JsonNode? value, Func<JsonArray> info)
     {
         if (Py.Number(value) is not { } number)
         {
@@ -263,13 +266,13 @@ public sealed class PromptValidator(Func<string, bool> fileExists, Func<string, 
         if (input.Config["min"] is JsonValue min && Py.Number(min) is { } low && number < low)
         {
             return Reason("value_smaller_than_min", $"Value {Py.Str(value)} smaller than min of {Py.Str(min)}", input.Name,
-                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value!.DeepClone() });
+                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info(), ["received_value"] = value!.DeepClone() });
         }
 
         if (input.Config["max"] is JsonValue max && Py.Number(max) is { } high && number > high)
         {
             return Reason("value_bigger_than_max", $"Value {Py.Str(value)} bigger than max of {Py.Str(max)}", input.Name,
-                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info, ["received_value"] = value!.DeepClone() });
+                new JsonObject { ["input_name"] = input.Name, ["input_config"] = info(), ["received_value"] = value!.DeepClone() });
         }
 
         return null;

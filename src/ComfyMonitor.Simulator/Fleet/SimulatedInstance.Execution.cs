@@ -21,14 +21,21 @@ public sealed partial class SimulatedInstance
         var meta = new JsonObject();
         var executed = new List<string>();
 
-        async Task Record(string type, JsonObject data, bool broadcastWithoutClient = false)
+        void Record(string type, JsonObject data, bool broadcastWithoutClient = false)
         {
             messages.Add(new JsonArray(type, data.DeepClone()));
             var message = Message(type, data);
-            await (broadcastWithoutClient ? Hub.SendOrBroadcastAsync(clientId, message) : Hub.SendAsync(clientId, message));
+            if (broadcastWithoutClient)
+            {
+                Hub.SendOrBroadcast(clientId, message);
+            }
+            else
+            {
+                Hub.Send(clientId, message);
+            }
         }
 
-        await Record(StatusEvent.Start, new JsonObject { ["prompt_id"] = id, ["timestamp"] = NowMs });
+        Record(StatusEvent.Start, new JsonObject { ["prompt_id"] = id, ["timestamp"] = NowMs });
         lock (_previewPrefixes)
         {
             var keep = prompt.Prompt.Select(n => n.Key + "|" + n.Value?["class_type"]).ToHashSet();
@@ -51,7 +58,7 @@ public sealed partial class SimulatedInstance
             cached = order.Where(n => _cache.ContainsKey(signatures[n])).ToList();
         }
 
-        await Record(StatusEvent.Cached, new JsonObject
+        Record(StatusEvent.Cached, new JsonObject
         {
             ["nodes"] = new JsonArray(cached.Select(c => (JsonNode)c).ToArray()),
             ["prompt_id"] = id,
@@ -69,7 +76,7 @@ public sealed partial class SimulatedInstance
         string? currentNode = null;
 
         // progress_state carries every node that is not pending, each time one changes (cached nodes only once re-sent).
-        async Task Progress(string nodeId, string state, bool cachedNode = false)
+        void Progress(string nodeId, string state, bool cachedNode = false)
         {
             states[nodeId] = new JsonObject
             {
@@ -82,7 +89,7 @@ public sealed partial class SimulatedInstance
                 ["parent_node_id"] = null,
                 ["real_node_id"] = nodeId,
             };
-            await Hub.SendOrBroadcastAsync(clientId, Message("progress_state", new JsonObject { ["prompt_id"] = id, ["nodes"] = states.DeepClone() }));
+            Hub.SendOrBroadcast(clientId, Message("progress_state", new JsonObject { ["prompt_id"] = id, ["nodes"] = states.DeepClone() }));
         }
 
         try
@@ -104,9 +111,9 @@ public sealed partial class SimulatedInstance
                 var wasCached = values is not null;
                 if (values is null)
                 {
-                    await Progress(nodeId, "running");
+                    Progress(nodeId, "running");
                     LastNode = (clientId, nodeId);
-                    await Hub.SendAsync(clientId, Message("executing", new JsonObject { ["node"] = nodeId, ["display_node"] = nodeId, ["prompt_id"] = id }));
+                    Hub.Send(clientId, Message("executing", new JsonObject { ["node"] = nodeId, ["display_node"] = nodeId, ["prompt_id"] = id }));
                     // The interrupt flag is checked as a node starts (after its executing message): the node that ran
                     // when the interrupt came finishes, the next one is named in execution_interrupted.
                     ThrowIfInterrupted(id);
@@ -130,7 +137,7 @@ public sealed partial class SimulatedInstance
                 {
                     outputs[nodeId] = ui.DeepClone();
                     meta[nodeId] = new JsonObject { ["node_id"] = nodeId, ["display_node"] = nodeId, ["parent_node"] = null, ["real_node_id"] = nodeId };
-                    await Hub.SendAsync(clientId, Message("executed", new JsonObject
+                    Hub.Send(clientId, Message("executed", new JsonObject
                     {
                         ["node"] = nodeId,
                         ["display_node"] = nodeId,
@@ -139,22 +146,22 @@ public sealed partial class SimulatedInstance
                     }));
                     if (wasCached)
                     {
-                        await Progress(nodeId, "finished", cachedNode: true);
+                        Progress(nodeId, "finished", cachedNode: true);
                     }
                 }
 
                 if (!wasCached)
                 {
-                    await Progress(nodeId, "finished");
+                    Progress(nodeId, "finished");
                 }
             }
 
-            await Record(StatusEvent.Success, new JsonObject { ["prompt_id"] = id, ["timestamp"] = NowMs });
+            Record(StatusEvent.Success, new JsonObject { ["prompt_id"] = id, ["timestamp"] = NowMs });
             return Finished(prompt, outputs, meta, messages, "success", true);
         }
         catch (InterruptedException)
         {
-            await Record(StatusEvent.Interrupted, new JsonObject
+            Record(StatusEvent.Interrupted, new JsonObject
             {
                 ["prompt_id"] = id,
                 ["node_id"] = currentNode,
@@ -167,7 +174,7 @@ public sealed partial class SimulatedInstance
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (type, text) = ex is NodeExecutionException nee ? (nee.ExceptionType, nee.Message) : (ex.GetType().Name, ex.Message + "\n");
-            await Record(StatusEvent.Error, new JsonObject
+            Record(StatusEvent.Error, new JsonObject
             {
                 ["prompt_id"] = id,
                 ["node_id"] = currentNode,
@@ -366,7 +373,7 @@ public sealed partial class SimulatedInstance
 
             if (steps > 1)
             {
-                await Hub.SendOrBroadcastAsync(clientId, Message("progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = promptId, ["node"] = spec.ClassType }));
+                Hub.SendOrBroadcast(clientId, Message("progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = promptId, ["node"] = spec.ClassType }));
             }
         }
 

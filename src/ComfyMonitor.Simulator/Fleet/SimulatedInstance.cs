@@ -335,7 +335,7 @@ public sealed partial class SimulatedInstance
     }
 
     /// <summary>POST /queue: clear (always announced), then each id found pending is deleted (announced, heap re-made).</summary>
-    public Task DeletePendingAsync(IEnumerable<string>? ids, bool clear)
+    public void DeletePending(IEnumerable<string>? ids, bool clear)
     {
         lock (_lock)
         {
@@ -356,8 +356,6 @@ public sealed partial class SimulatedInstance
                 }
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>The queue's order: Python compares the tuples (number, prompt_id, ...) element by element.</summary>
@@ -513,8 +511,6 @@ public sealed partial class SimulatedInstance
             ["node_errors"] = validation.NodeErrors,
         });
     }
-
-    public Task BroadcastStatusAsync() => Hub.BroadcastAsync(StatusMessage());
 
     private JsonObject StatusMessage() => new()
     {

@@ -81,21 +81,18 @@ public sealed class WebSocketHub
         }
     }
 
-    public Task SendAsync(string? clientId, JsonObject message)
-    {
-        Send(clientId, message);
-        return Task.CompletedTask;
-    }
-
-    public Task BroadcastAsync(JsonObject message)
-    {
-        Broadcast(message);
-        return Task.CompletedTask;
-    }
-
     /// <summary>To the prompt's client, or to everybody when the prompt had none.</summary>
-    public Task SendOrBroadcastAsync(string? clientId, JsonObject message) =>
-        clientId is null ? BroadcastAsync(message) : SendAsync(clientId, message);
+    public void SendOrBroadcast(string? clientId, JsonObject message)
+    {
+        if (clientId is null)
+        {
+            Broadcast(message);
+        }
+        else
+        {
+            Send(clientId, message);
+        }
+    }
 
     public void AbortAll()
     {

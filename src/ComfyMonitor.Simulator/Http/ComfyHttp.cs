@@ -34,18 +34,8 @@ internal static class ComfyHttp
     /// <summary>aiohttp's answer for a path no route matches (also GET /interrupt, caught by the static catch-all).</summary>
     public static IResult NotFoundText() => Results.Text("404: Not Found", "text/plain; charset=utf-8", Encoding.UTF8, 404);
 
-    /// <summary>Reads a JSON object body; null (and the caller answers 500) when it is missing or invalid.</summary>
-    public static async Task<JsonObject?> ReadObjectAsync(HttpRequest request)
-    {
-        try
-        {
-            return await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) as JsonObject;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Reads a JSON object body; null (and the caller answers 500) when it is missing, invalid or not an object.</summary>
+    public static async Task<JsonObject?> ReadObjectAsync(HttpRequest request) => (await ReadJsonAsync(request)).Value as JsonObject;
 
     /// <summary>Reads any JSON body: (value, true), or (null, false) when it is missing or invalid.</summary>
     public static async Task<(JsonNode? Value, bool Valid)> ReadJsonAsync(HttpRequest request)

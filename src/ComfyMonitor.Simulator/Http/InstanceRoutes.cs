@@ -85,7 +85,7 @@ internal static class InstanceRoutes
                 return ServerError();
             }
 
-            await Instance(c).DeletePendingAsync(Ids(body), body["clear"] is JsonValue v && v.TryGetValue<bool>(out var clear) && clear);
+            Instance(c).DeletePending(Ids(body), body["clear"] is JsonValue v && v.TryGetValue<bool>(out var clear) && clear);
             return Empty();
         });
         group.MapGet("/history", (HttpContext c) =>
