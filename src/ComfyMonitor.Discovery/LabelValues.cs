@@ -1,8 +1,11 @@
 using System.Text;
 
-namespace ComfyMonitor.Collector.State;
+namespace ComfyMonitor.Discovery;
 
-/// <summary>Label values from a server are bounded in length and stripped of control characters.</summary>
+/// <summary>
+/// Label values from a server or a target's labels are bounded in length and stripped of control characters: one rule for
+/// the collector's and the probe's labels, so that the same value reads the same in both.
+/// </summary>
 public static class LabelValues
 {
     public const int MaxLength = 128;

@@ -8,8 +8,6 @@ namespace ComfyMonitor.Discovery;
 /// </summary>
 public static class TargetLabels
 {
-    public const int MaxValueLength = 128;
-
     public static IReadOnlyDictionary<string, string> Clean(IEnumerable<KeyValuePair<string, string>>? raw)
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -20,7 +18,7 @@ public static class TargetLabels
                 continue;
             }
 
-            labels.TryAdd(name, Value(rawValue));
+            labels.TryAdd(name, LabelValues.Clean(rawValue, fallback: ""));
         }
 
         return labels;
@@ -46,18 +44,5 @@ public static class TargetLabels
         }
 
         return sb.ToString();
-    }
-
-    /// <summary>Control characters removed, cut at <see cref="MaxValueLength"/> characters (whole surrogate pairs).</summary>
-    public static string Value(string? raw)
-    {
-        var text = new string((raw ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
-        if (text.Length <= MaxValueLength)
-        {
-            return text;
-        }
-
-        var cut = char.IsHighSurrogate(text[MaxValueLength - 1]) ? MaxValueLength - 1 : MaxValueLength;
-        return text[..cut];
     }
 }

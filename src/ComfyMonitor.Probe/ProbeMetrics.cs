@@ -67,11 +67,10 @@ public sealed class ProbeMetrics
         }
     }
 
-    /// <summary>The node type, cleaned (letters, digits, _ . -; 64 characters), or "other" past the cap of distinct types of the canary.</summary>
+    /// <summary>The node type, cleaned like the collector's node_type label, or "other" past the cap of distinct types of the canary.</summary>
     private string NodeTypeLabel(string canary, string nodeType)
     {
-        var clean = new string(nodeType.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-').Take(64).ToArray());
-        clean = clean.Length == 0 ? "unknown" : clean;
+        var clean = ComfyMonitor.Discovery.LabelValues.Clean(nodeType);
         var seen = _nodeTypes.GetOrAdd(canary, _ => new());
         return seen.ContainsKey(clean) || (seen.Count < NodeTypeCap && seen.TryAdd(clean, 0)) ? clean : "other";
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ComfyMonitor.ComfyApi;
 using ComfyMonitor.ComfyApi.Models;
+using ComfyMonitor.Discovery;
 
 namespace ComfyMonitor.Collector.State;
 
