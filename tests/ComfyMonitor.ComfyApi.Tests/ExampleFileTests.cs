@@ -110,16 +110,15 @@ public sealed class ExampleFileTests : IAsyncLifetime
     public static TheoryData<string> RecordedAnswers() => [.. RecordedAnswerFiles()];
 
     private static IEnumerable<string> RecordedAnswerFiles() =>
-        Directory.EnumerateFiles(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "exchanges"), "*.json").Select(Path.GetFileName).OfType<string>().Order()
-            .Where(f => RecordedKind(RecordedExchange(f)) is not null);
+        Recorded.ExchangeFiles().Where(f => RecordedKind(Recorded.Exchange(f)) is not null);
 
     public static TheoryData<string> RecordedTranscripts() =>
-        [.. Directory.EnumerateFiles(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "ws"), "*.jsonl").Select(Path.GetFileName).OfType<string>().Order()];
+        [.. Recorded.TranscriptFiles()];
 
     [Fact]
     public void TheRecordedAnswersCoverEveryRouteTheClientReads()
     {
-        var kinds = RecordedAnswerFiles().Select(f => RecordedKind(RecordedExchange(f))).ToHashSet();
+        var kinds = RecordedAnswerFiles().Select(f => RecordedKind(Recorded.Exchange(f))).ToHashSet();
         Assert.Superset(new HashSet<string?> { "system_stats", "queue", "history", "prompt_post_ok", "prompt_post_error", "prompt_get", "upload", "string_list", "model_folders", "object_info" }, kinds);
     }
 
@@ -127,7 +126,7 @@ public sealed class ExampleFileTests : IAsyncLifetime
     [MemberData(nameof(RecordedAnswers))]
     public async Task RecordedAnswerOfARealServerIsReadByTheClient(string file)
     {
-        var exchange = RecordedExchange(file);
+        var exchange = Recorded.Exchange(file);
         var response = exchange["response"]!;
         var expected = response["json"]!;
         await ReadAsync(RecordedKind(exchange)!, file, expected.ToJsonString(), expected);
@@ -137,8 +136,7 @@ public sealed class ExampleFileTests : IAsyncLifetime
     [MemberData(nameof(RecordedTranscripts))]
     public void RecordedWebSocketTranscriptOfARealServerIsReadByTheClient(string file)
     {
-        var lines = File.ReadAllLines(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "ws", file)).Where(l => l.Length > 0).ToList();
-        var frames = lines.Select(l => (JsonObject)JsonNode.Parse(l)!).ToList();
+        var frames = Recorded.Messages(file).ToList();
         foreach (var frame in frames)
         {
             frame.Remove("t_ms");
@@ -151,9 +149,6 @@ public sealed class ExampleFileTests : IAsyncLifetime
         var recordedTerminals = frames.Select(f => (string)f["type"]!).Where(t => t is "execution_success" or "execution_error" or "execution_interrupted").ToList();
         Assert.Equal(recordedTerminals, terminals);
     }
-
-    private static JsonObject RecordedExchange(string file) =>
-        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.ComfyApi, "real-0.3.64", "exchanges", file)))!;
 
     /// <summary>The client call that reads this answer, or null for routes the client does not read and for answers that are not JSON.</summary>
     private static string? RecordedKind(JsonObject exchange)

@@ -51,12 +51,6 @@ public sealed class ProbeTrafficTests : IAsyncLifetime
         Assert.Equal(0, metrics.Value("comfyui_prompt_execution_duration_seconds_count", name) ?? 0);
     }
 
-    private async Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings)
-    {
-        var process = ChildProcess.StartService(project, settings, Path.Combine(_work, $"{project}.log"));
-        _processes.Add(process);
-        var http = new HttpClient { BaseAddress = await process.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(30) };
-        await ChildProcess.WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
-        return http;
-    }
+    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings) =>
+        ChildProcess.StartServiceReadyAsync(project, settings, Path.Combine(_work, $"{project}.log"), _processes);
 }

@@ -212,7 +212,7 @@ public sealed class RealServerTests : IAsyncDisposable
         }
     }
 
-    private async Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings, params Uri[] only)
+    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings, params Uri[] only)
     {
         var servers = only.Length > 0 ? only : Servers;
         for (var i = 0; i < servers.Count; i++)
@@ -221,11 +221,7 @@ public sealed class RealServerTests : IAsyncDisposable
             settings[$"ComfyUI__Instances__{i}__Name"] = Name(servers[i]);
         }
 
-        var process = ChildProcess.StartService(project, settings, Path.Combine(_work, $"{project}.log"));
-        _processes.Add(process);
-        var http = new HttpClient { BaseAddress = await process.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(30) };
-        await ChildProcess.WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
-        return http;
+        return ChildProcess.StartServiceReadyAsync(project, settings, Path.Combine(_work, $"{project}.log"), _processes);
     }
 
     private static async Task<PrometheusText> MetricsAsync(HttpClient service) => PrometheusText.Parse(await service.GetStringAsync("metrics"));

@@ -157,12 +157,12 @@ public sealed class ContractTests : IAsyncLifetime
     {
         using var http = _sim.Http(1);
         await _sim.SetScenarioAsync(1, "stuck");
-        var blocker = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(1));
-        await WaitUntil(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1);
-        var a = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(2));
-        var b = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(3));
-        var front = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(4), front: true);
-        var gone = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(5));
+        var blocker = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(1));
+        await SimulatorHttp.WaitUntilAsync(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1, TimeSpan.FromSeconds(15));
+        var a = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(2));
+        var b = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(3));
+        var front = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(4), new JsonObject { ["front"] = true });
+        var gone = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(5));
 
         var (_, queue) = await http.GetJsonAsync("queue");
         Assert.Equal(blocker, (string?)queue!["queue_running"]![0]![1]);
@@ -175,7 +175,7 @@ public sealed class ContractTests : IAsyncLifetime
         Assert.Equal(3, queue["queue_pending"]!.AsArray().Count);
 
         await _sim.SetScenarioAsync(1, "healthy");
-        await WaitUntil(async () => (await http.GetJsonAsync("prompt")).Body!["exec_info"]!["queue_remaining"]!.GetValue<int>() == 0);
+        await SimulatorHttp.WaitUntilAsync(async () => (await http.GetJsonAsync("prompt")).Body!["exec_info"]!["queue_remaining"]!.GetValue<int>() == 0, TimeSpan.FromSeconds(15));
         var (_, history) = await http.GetJsonAsync("history");
         Assert.Equal([blocker, front, a, b], history!.AsObject().Select(p => p.Key).TakeLast(4));
     }
@@ -185,19 +185,19 @@ public sealed class ContractTests : IAsyncLifetime
     {
         using var http = _sim.Http(1);
         await _sim.SetScenarioAsync(1, "stuck");
-        var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(7));
-        var pending = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(8));
-        await WaitUntil(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1);
+        var running = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(7));
+        var pending = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(8));
+        await SimulatorHttp.WaitUntilAsync(async () => (await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().Count == 1, TimeSpan.FromSeconds(15));
 
         await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = pending }); // pending: a no-op
         await http.StaysRunningAsync(running);
 
         await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = running });
-        var entry = await WaitForHistory(http, running);
+        var entry = await http.WaitForHistoryAsync(running, TimeSpan.FromSeconds(15));
         Assert.Equal("error", (string?)entry["status"]!["status_str"]);
         Assert.Equal("execution_interrupted", (string?)entry["status"]!["messages"]!.AsArray()[^1]![0]);
         await _sim.SetScenarioAsync(1, "healthy");
-        var next = await WaitForHistory(http, pending);
+        var next = await http.WaitForHistoryAsync(pending, TimeSpan.FromSeconds(15));
         Assert.Equal("success", (string?)next["status"]!["status_str"]);
         var (get, _) = await http.GetJsonAsync("interrupt");
         Assert.Equal(404, get);
@@ -272,29 +272,5 @@ public sealed class ContractTests : IAsyncLifetime
         Assert.All(await _sim.InstancesAsync(), i => Assert.Equal("slow", i.Scenario));
         using var back = await _sim.Control.PostAsync("instances/all/scenario/healthy", null);
         Assert.All(await _sim.InstancesAsync(), i => Assert.Equal("healthy", i.Scenario));
-    }
-
-    private static async Task<string> Submit(HttpClient http, JsonObject graph, bool front = false)
-    {
-        var (status, body) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = graph, ["front"] = front });
-        Assert.Equal(200, status);
-        return (string)body!["prompt_id"]!;
-    }
-
-    private static async Task<JsonNode> WaitForHistory(HttpClient http, string id)
-    {
-        JsonNode? entry = null;
-        await WaitUntil(async () => (entry = (await http.GetJsonAsync($"history/{id}")).Body![id]) is not null);
-        return entry!;
-    }
-
-    private static async Task WaitUntil(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 15 s");
-            await Task.Delay(25);
-        }
     }
 }

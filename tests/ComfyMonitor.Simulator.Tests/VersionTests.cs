@@ -95,18 +95,18 @@ public sealed class VersionTests : IAsyncLifetime
         try
         {
             var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x010203));
-            await WaitUntilAsync(async () => await http.RunningAsync() == running);
+            await SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == running);
             await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = "someone-else" });
             if (interrupted)
             {
-                var entry = await WaitForHistoryAsync(http, running);
+                var entry = await http.WaitForHistoryAsync(running);
                 Assert.Equal("execution_interrupted", (string?)entry["status"]!["messages"]!.AsArray()[^1]![0]);
             }
             else
             {
                 await http.StaysRunningAsync(running);
                 await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = running });
-                await WaitForHistoryAsync(http, running);
+                await http.WaitForHistoryAsync(running);
             }
         }
         finally
@@ -160,7 +160,7 @@ public sealed class VersionTests : IAsyncLifetime
     {
         using var http = _sim.Http(0);
         var id = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0xFF0000));
-        var image = (await WaitForHistoryAsync(http, id))["outputs"]!.AsObject().First().Value!["images"]![0]!;
+        var image = (await http.WaitForHistoryAsync(id))["outputs"]!.AsObject().First().Value!["images"]![0]!;
         var view = $"view?filename={image["filename"]}&subfolder={image["subfolder"]}&type=output";
 
         using var jpeg = await http.GetAsync($"{view}&preview=jpeg;50");
@@ -184,34 +184,14 @@ public sealed class VersionTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task<string> Submit(HttpClient http, JsonObject graph)
-    {
-        var (status, body) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = graph, ["extra_data"] = new JsonObject { ["extra_pnginfo"] = new JsonObject { ["workflow"] = new JsonObject { ["id"] = "wf-1" } } } });
-        Assert.True(status == 200, body?.ToJsonString());
-        return (string)body!["prompt_id"]!;
-    }
+    /// <summary>A prompt with a workflow id (for the jobs API's workflow_id), submitted.</summary>
+    private static Task<string> Submit(HttpClient http, JsonObject graph) =>
+        http.SubmitAsync(graph, new JsonObject { ["extra_data"] = new JsonObject { ["extra_pnginfo"] = new JsonObject { ["workflow"] = new JsonObject { ["id"] = "wf-1" } } } });
 
     private static async Task<string> RunAsync(HttpClient http, JsonObject graph)
     {
         var id = await Submit(http, graph);
-        await WaitForHistoryAsync(http, id);
+        await http.WaitForHistoryAsync(id);
         return id;
-    }
-
-    private static async Task<JsonNode> WaitForHistoryAsync(HttpClient http, string id)
-    {
-        JsonNode? entry = null;
-        await WaitUntilAsync(async () => (entry = (await http.GetJsonAsync($"history/{id}")).Body?[id]) is not null);
-        return entry!;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never held within 60 s");
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,9 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using ComfyMonitor.Testing;
-
-namespace ComfyMonitor.Simulator.Tests.Conformance;
+namespace ComfyMonitor.Testing;
 
 /// <summary>
 /// What a real ComfyUI 0.3.64 answered (tests/TestData/comfyui-api/real-0.3.64, recorded in one run in file order; its
@@ -18,6 +16,11 @@ internal static class Recorded
 
     public static JsonObject Exchange(string file) => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "exchanges", file)))!;
 
+    /// <summary>Every transcript file (ws/NNN-*.jsonl).</summary>
+    public static IReadOnlyList<string> TranscriptFiles() =>
+        Directory.EnumerateFiles(Path.Combine(Folder, "ws"), "*.jsonl").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The entries of ws/index.json whose transcript file is here: the socket, its role and the exchanges made while it was open.</summary>
     public static IReadOnlyList<JsonObject> Transcripts() =>
         ((JsonArray)JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "ws", "index.json")))!)
         .OfType<JsonObject>()

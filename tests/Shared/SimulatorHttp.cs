@@ -24,15 +24,16 @@ internal static class SimulatorHttp
     }
 
     /// <summary>Submits and waits until the prompt is in the history.</summary>
-    public static async Task<JsonNode> RunAsync(this HttpClient http, JsonObject graph, TimeSpan? timeout = null, JsonObject? extra = null)
+    public static async Task<JsonNode> RunAsync(this HttpClient http, JsonObject graph, TimeSpan? timeout = null, JsonObject? extra = null) =>
+        await http.WaitForHistoryAsync(await http.SubmitAsync(graph, extra), timeout);
+
+    /// <summary>POST /prompt with <paramref name="graph"/> and the body fields of <paramref name="extra"/>; the prompt id.</summary>
+    public static async Task<string> SubmitAsync(this HttpClient http, JsonObject graph, JsonObject? extra = null)
     {
         var body = new JsonObject { ["prompt"] = graph };
-        if (extra is not null)
+        foreach (var (k, v) in extra ?? [])
         {
-            foreach (var (k, v) in extra)
-            {
-                body[k] = v?.DeepClone();
-            }
+            body[k] = v?.DeepClone();
         }
 
         var (status, response) = await http.PostJsonAsync("prompt", body);
@@ -41,20 +42,30 @@ internal static class SimulatorHttp
             throw new InvalidOperationException($"POST /prompt answered {status}: {response?.ToJsonString()}");
         }
 
-        var id = (string)response!["prompt_id"]!;
+        return (string)response!["prompt_id"]!;
+    }
+
+    /// <summary>The prompt's history entry, once it has one (60 s unless told otherwise).</summary>
+    public static async Task<JsonNode> WaitForHistoryAsync(this HttpClient http, string id, TimeSpan? timeout = null)
+    {
+        JsonNode? entry = null;
+        await WaitUntilAsync(async () => (entry = (await http.GetJsonAsync($"history/{id}")).Body?[id]) is not null, timeout, $"prompt {id} did not finish");
+        return entry!;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; a TimeoutException saying <paramref name="failure"/> after the deadline (60 s unless told otherwise).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string failure = "the condition never held")
+    {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
+        while (!await condition())
         {
-            var (_, history) = await http.GetJsonAsync($"history/{id}");
-            if (history![id] is { } entry)
+            if (DateTime.UtcNow >= deadline)
             {
-                return entry;
+                throw new TimeoutException(failure);
             }
 
             await Task.Delay(25);
         }
-
-        throw new TimeoutException($"prompt {id} did not finish");
     }
 
     /// <summary>The id of the prompt the instance runs now, or null.</summary>

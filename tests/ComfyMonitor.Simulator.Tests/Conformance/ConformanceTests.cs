@@ -1,3 +1,5 @@
+using ComfyMonitor.Testing;
+
 namespace ComfyMonitor.Simulator.Tests.Conformance;
 
 /// <summary>

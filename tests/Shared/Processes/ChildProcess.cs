@@ -90,6 +90,19 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="StartService"/>, added to <paramref name="started"/> at once (so that the test stops it whatever happens),
+    /// then waits until it listens and its /metrics answers: a client for it.
+    /// </summary>
+    public static async Task<HttpClient> StartServiceReadyAsync(string project, IDictionary<string, string> environment, string logFile, ICollection<ChildProcess> started)
+    {
+        var process = StartService(project, environment, logFile);
+        started.Add(process);
+        var http = new HttpClient { BaseAddress = await process.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(30) };
+        await WaitForHttpAsync(http, "metrics", () => process.Tail(20), () => process.HasExited);
+        return http;
+    }
+
     /// <summary>Reads the address from the service's "Now listening on" line into <see cref="Url"/>.</summary>
     public async Task<Uri> WaitListeningAsync()
     {
