@@ -12,7 +12,7 @@ public sealed class SecretsTests
         await using var sim = await SimulatorHost.StartAsync(instances: 2);
         await sim.SetScenarioAsync(0, "stuck");
         using var http = sim.Http();
-        var graph = (JsonObject)Simulator.Workload.WorkloadService.Txt2Img()["prompt"]!.DeepClone();
+        var graph = (JsonObject)Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.DeepClone();
         graph["6"]!["inputs"]!["text"] = "a confidential product launch banner zebra-unicorn";
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)

@@ -16,7 +16,7 @@ public sealed class SecretsTests(WatchedFleet fleet)
         const string name = "sim-secret";
         var index = WatchedFleet.SecretIndex;
         using var http = fleet.Sim.Http(index);
-        var graph = Simulator.Workload.WorkloadService.Txt2Img()["prompt"]!.AsObject();
+        var graph = Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.AsObject();
         var extra = new JsonObject { ["api_key_comfy_org"] = "comfyui-sk-live-5f6e7d", ["auth_token_comfy_org"] = "tok-9a8b7c-secret" };
         var n = 0;
         JsonObject Body()
