@@ -37,16 +37,21 @@ public sealed class CollectorMetrics
     public const string Restarts = "comfyui_restarts";
     public const string Extensions = "comfyui_extensions";
     public const string ExtensionsInfo = "comfyui_extensions_info";
+    public const string Models = "comfyui_models";
+    public const string ModelsInfo = "comfyui_models_info";
     public const string ScrapeLag = "comfymonitor_scrape_lag";
     public const string Instances = "comfymonitor_instances";
     public const string ResponseBytes = "comfymonitor_response_bytes";
 
     public const string InstanceLabel = "comfyui_instance";
 
-    /// <summary>Series per instance of each metric, at most: sizes OpenTelemetry's per-metric series limit.</summary>
+    /// <summary>
+    /// Series per instance of each metric, at most: sizes OpenTelemetry's per-metric series limit. The model metrics
+    /// depend on Collector:ModelFolders: <see cref="ModelSeriesPerInstance"/>.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, int> SeriesPerInstance = new Dictionary<string, int>
     {
-        [ScrapeDuration] = 4,
+        [ScrapeDuration] = 5,
         [ScrapeErrors] = 20,
         [VramTotal] = 2,
         [VramFree] = 2,
@@ -60,11 +65,19 @@ public sealed class CollectorMetrics
         [ExtensionsInfo] = 2,
     };
 
+    /// <summary>Series per instance of the model metrics for the configured folders (two fingerprints while one changes).</summary>
+    public static IReadOnlyDictionary<string, int> ModelSeriesPerInstance(CollectorOptions options)
+    {
+        var folders = options.ModelFolderList?.Count ?? CollectorOptions.MaxModelFolders;
+        return new Dictionary<string, int> { [Models] = Math.Max(1, folders), [ModelsInfo] = Math.Max(1, 2 * folders) };
+    }
+
     public static readonly IReadOnlyList<string> PerInstanceMetrics =
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
         QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress,
         PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+        Models, ModelsInfo,
     ];
 
     // Eight buckets: scrape durations exist per instance and endpoint, so every bucket costs a series each.
@@ -114,6 +127,14 @@ public sealed class CollectorMetrics
         meter.CreateObservableGauge(Extensions, () => Each(s => s.ExtensionCount is not null, s => s.ExtensionCount!.Value), "{extension}", "Frontend extensions listed by /extensions.");
         meter.CreateObservableGauge(ExtensionsInfo, () => Each(s => s.ExtensionFingerprint is not null, s => 1, s => new Tags { { "fingerprint", s.ExtensionFingerprint } }),
             description: "Fingerprint of the sorted extension list; several values across the fleet mean drift. Always 1.");
+        meter.CreateObservableGauge(Models, () => Folders((s, f) => new Measurement<int>(f.Count, new Tags { { InstanceLabel, s.Name }, { "folder", f.Folder } })),
+            "{model}", "Files in a model folder (/models/{folder}), for the folders of Collector:ModelFolders the server has.");
+        meter.CreateObservableGauge(ModelsInfo, () => Folders((s, f) => new Measurement<int>(1, new Tags
+            {
+                { InstanceLabel, s.Name }, { "folder", f.Folder }, { "fingerprint", f.Fingerprint }, { "drift_group", s.DriftGroup },
+            })),
+            description: "Fingerprint of the sorted file names of a model folder; instances of one drift_group (Collector:ModelDriftGroupLabel) with "
+                + "several values hold different models. Always 1.");
         meter.CreateObservableGauge(Instances, () => _fleet.Count, "{instance}", "Instances this replica scrapes (after sharding).");
         if (transfer is not null)
         {
@@ -187,6 +208,17 @@ public sealed class CollectorMetrics
             var t = tags?.Invoke(s) ?? [];
             t.Insert(0, new(InstanceLabel, s.Name));
             yield return new Measurement<double>(value(s), t);
+        }
+    }
+
+    private IEnumerable<Measurement<int>> Folders(Func<InstanceSnapshot, ModelFolder, Measurement<int>> measure)
+    {
+        foreach (var s in Snapshots())
+        {
+            foreach (var f in s.Models)
+            {
+                yield return measure(s, f);
+            }
         }
     }
 

@@ -17,6 +17,31 @@ public sealed class CollectorOptions
     /// <summary>How often /extensions is read per instance.</summary>
     public TimeSpan ExtensionsInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often the model folders (/models, /models/{folder}) are read per instance.</summary>
+    public TimeSpan ModelsInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The model folders read, comma-separated: each costs a request per <see cref="ModelsInterval"/> and two series per
+    /// instance. "*" reads every folder the server lists (at most <see cref="MaxModelFolders"/>); empty reads none.
+    /// </summary>
+    public string ModelFolders { get; set; } = "checkpoints,diffusion_models,loras,vae,text_encoders";
+
+    /// <summary>
+    /// A target label (from discovery or ComfyUI:Instances:N:Labels) whose value names the instances meant to hold the same
+    /// models; exported as drift_group on comfyui_models_info. Empty: the whole fleet is one group.
+    /// </summary>
+    public string ModelDriftGroupLabel { get; set; } = "";
+
+    /// <summary>The most folders read per instance, whatever the server lists.</summary>
+    public const int MaxModelFolders = 32;
+
+    /// <summary>The configured folders, or null for "every folder the server lists".</summary>
+    public IReadOnlyList<string>? ModelFolderList =>
+        ModelFolders.Trim() == "*" ? null : ModelFolders.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Whether model folders are read at all.</summary>
+    public bool ModelsEnabled => ModelFolderList is not { Count: 0 };
+
     /// <summary>Scrapes running at once, across all instances.</summary>
     public int MaxConcurrency { get; set; } = 64;
 

@@ -33,6 +33,29 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             problems.Add($"{s}:ExtensionsInterval must be positive (got {o.ExtensionsInterval})");
         }
 
+        if (o.ModelsInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:ModelsInterval must be positive (got {o.ModelsInterval})");
+        }
+
+        if (o.ModelFolderList is { } folders)
+        {
+            if (folders.Count > CollectorOptions.MaxModelFolders)
+            {
+                problems.Add($"{s}:ModelFolders lists {folders.Count} folders, at most {CollectorOptions.MaxModelFolders}");
+            }
+
+            foreach (var bad in folders.Where(f => f == "*" || f.Any(c => c is '/' or '\\' or '?' or '#' or '%' || char.IsControl(c)) || f is "." or ".."))
+            {
+                problems.Add($"{s}:ModelFolders: '{bad}' is not a folder name (a comma-separated list such as checkpoints,loras, or * alone for every folder)");
+            }
+        }
+
+        if (o.ModelDriftGroupLabel.Length > 0 && ComfyMonitor.Discovery.TargetLabels.Name(o.ModelDriftGroupLabel) != o.ModelDriftGroupLabel)
+        {
+            problems.Add($"{s}:ModelDriftGroupLabel '{o.ModelDriftGroupLabel}' is not a label name (letters, digits and _, not starting with a digit)");
+        }
+
         if (o.MaxConcurrency < 1)
         {
             problems.Add($"{s}:MaxConcurrency must be at least 1 (got {o.MaxConcurrency})");

@@ -33,6 +33,12 @@ public static class CollectorExtensions
         var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
         var limits = CollectorMetrics.PerInstanceMetrics.ToDictionary(name => name, name => (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100);
         limits[ComfyMonitor.Discovery.TargetInfoMetric.Name] = maxInstances + 100;
+        var folders = builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.ModelFolders)}"] ?? new CollectorOptions().ModelFolders;
+        foreach (var (name, perInstance) in CollectorMetrics.ModelSeriesPerInstance(new CollectorOptions { ModelFolders = folders }))
+        {
+            limits[name] = (perInstance * maxInstances) + 100;
+        }
+
         services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();

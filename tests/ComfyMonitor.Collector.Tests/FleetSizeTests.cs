@@ -23,11 +23,13 @@ public sealed class FleetSizeTests
             });
             var m = await collector.WaitForMetricsAsync(
                 m => m.Named("comfyui_scrape_duration_seconds_count").Count(s => s.Labels["endpoint"] == "history") == count
-                    && m.Named("comfyui_up").Count(s => s.Value == 1) == count,
+                    && m.Named("comfyui_up").Count(s => s.Value == 1) == count
+                    && m.Named("comfyui_models_info").Count() == count * 5,
                 TimeSpan.FromSeconds(120), "every instance's scrape durations");
             Assert.Equal(count, m.Named("comfyui_up").Count(s => s.Value == 1));
-            Assert.Equal(count * 20, m.Named("comfyui_scrape_errors_total").Count());
-            Assert.Equal(count * 4, m.Named("comfyui_scrape_duration_seconds_count").Count());
+            Assert.Equal(count * 25, m.Named("comfyui_scrape_errors_total").Count()); // 5 endpoints × 5 reasons
+            Assert.Equal(count * 5, m.Named("comfyui_scrape_duration_seconds_count").Count());
+            Assert.Equal(count * 5, m.Named("comfyui_models").Count()); // the five default folders
             Assert.DoesNotContain(m.Samples, s => s.Labels.ContainsKey("otel_metric_overflow"));
         }
         finally

@@ -15,6 +15,7 @@ public sealed class MetricsTests : IAsyncLifetime
         "comfyui_queue_oldest_pending_age_seconds", "comfyui_queue_running_age_seconds", "comfyui_queue_stalled",
         "comfyui_queue_last_progress_timestamp_seconds", "comfyui_prompts_completed_total", "comfyui_prompt_execution_duration_seconds_bucket",
         "comfyui_prompt_queue_wait_seconds_bucket", "comfyui_prompt_node_errors_total", "comfyui_extensions", "comfyui_extensions_info",
+        "comfyui_models", "comfyui_models_info", "comfyui_target_info",
     ];
 
     private SimulatorHost _sim = null!;
@@ -131,7 +132,7 @@ public sealed class MetricsTests : IAsyncLifetime
 
     private static JsonObject Failing(string hook, JsonNode value)
     {
-        var graph = (JsonObject)Simulator.Workload.WorkloadService.Txt2Img()["prompt"]!.DeepClone();
+        var graph = (JsonObject)Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.DeepClone();
         var sampler = (JsonObject)graph["3"]!["inputs"]!;
         sampler.Remove("simulate_error");
         sampler.Remove("simulate_interrupt");

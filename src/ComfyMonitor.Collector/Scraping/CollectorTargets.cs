@@ -12,7 +12,10 @@ public sealed class CollectorTargets(
     public IEnumerable<ComfyEndpoint> Watched => fleet.Scrapers.Select(s => s.Endpoint);
 
     public void Watch(ComfyEndpoint target) =>
-        fleet.Set(new InstanceScraper(target, clients.Create(target), new InstanceState(target.Name, options.Value, time), metrics, options.Value));
+        fleet.Set(new InstanceScraper(target, clients.Create(target), new InstanceState(target.Name, options.Value, time, DriftGroup(target)), metrics, options.Value));
 
     public void Unwatch(string name) => fleet.Remove(name);
+
+    private string DriftGroup(ComfyEndpoint target) =>
+        options.Value.ModelDriftGroupLabel is { Length: > 0 } label && target.Labels.TryGetValue(label, out var value) ? value : "";
 }

@@ -6,8 +6,8 @@ using ComfyMonitor.ComfyApi.Models;
 namespace ComfyMonitor.Collector.Scraping;
 
 /// <summary>
-/// One cycle against one instance: /system_stats, /queue, the new part of /history and /extensions when
-/// due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
+/// One cycle against one instance: /system_stats, /queue, the new part of /history, and /extensions and the model
+/// folders when due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
 /// only until an entry already counted comes back, so a quiet instance costs one entry per cycle.
 /// </summary>
 public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, InstanceState state, CollectorMetrics metrics, CollectorOptions options)
@@ -29,6 +29,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
         QueueState? queue = null;
         IReadOnlyList<HistoryEntry>? history = null;
         IReadOnlyList<string>? extensions = null;
+        IReadOnlyList<ModelFolder>? models = null;
         if (stats is not null || errors[0].Item2.Reason is not (ComfyErrorReason.Connect or ComfyErrorReason.Timeout))
         {
             queue = Take(InstanceState.QueueEndpoint, await TimedAsync(InstanceState.QueueEndpoint, client.GetQueueAsync, cancellationToken), errors);
@@ -43,6 +44,11 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             {
                 extensions = Take(InstanceState.ExtensionsEndpoint, await TimedAsync(InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken), errors);
             }
+
+            if (options.ModelsEnabled && state.Models.Due)
+            {
+                models = await ReadModelsAsync(errors, cancellationToken);
+            }
         }
 
         var outcome = state.Apply(new CycleResult
@@ -51,6 +57,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             Queue = queue,
             History = history,
             Extensions = extensions,
+            Models = models,
             Errors = errors,
         });
         metrics.RecordPrompts(Name, outcome);
@@ -75,6 +82,47 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             }
 
             size = Math.Min(size * HistoryGrowth, options.MaxHistoryBatch);
+        }
+    }
+
+    /// <summary>
+    /// /models, then each configured folder it lists (every one for "*"): a count and a fingerprint per folder. A 404 is a
+    /// server without the routes or without the folder: no folder, no error. Any other failure ends the read (null), so
+    /// that what was read before stays until a complete read.
+    /// </summary>
+    private async Task<IReadOnlyList<ModelFolder>?> ReadModelsAsync(List<(string, ComfyError)> errors, CancellationToken cancellationToken)
+    {
+        var listing = await TimedAsync(InstanceState.ModelsEndpoint, client.GetModelFoldersAsync, cancellationToken);
+        if (!listing.IsSuccess)
+        {
+            return NotFound(listing.Error) ? [] : Failed(listing.Error);
+        }
+
+        var wanted = options.ModelFolderList is { } configured
+            ? configured.Where(f => listing.Value.Contains(f, StringComparer.Ordinal))
+            : listing.Value.Distinct(StringComparer.Ordinal).Take(CollectorOptions.MaxModelFolders);
+        var folders = new List<ModelFolder>();
+        foreach (var folder in wanted)
+        {
+            var files = await TimedAsync(InstanceState.ModelsEndpoint, ct => client.GetModelFilesAsync(folder, ct), cancellationToken);
+            if (files.IsSuccess)
+            {
+                folders.Add(new ModelFolder(ComfyMonitor.Discovery.LabelValues.Clean(folder), files.Value.Count, InstanceState.Fingerprint(files.Value)));
+            }
+            else if (!NotFound(files.Error))
+            {
+                return Failed(files.Error);
+            }
+        }
+
+        return folders;
+
+        static bool NotFound(ComfyError error) => error is { Reason: ComfyErrorReason.HttpStatus, StatusCode: 404 };
+
+        IReadOnlyList<ModelFolder>? Failed(ComfyError error)
+        {
+            errors.Add((InstanceState.ModelsEndpoint, error));
+            return null;
         }
     }
 

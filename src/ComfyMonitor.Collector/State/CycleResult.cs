@@ -3,7 +3,7 @@ using ComfyMonitor.ComfyApi.Models;
 
 namespace ComfyMonitor.Collector.State;
 
-/// <summary>What one scrape cycle got: each part null when its request failed (or, for extensions, was not due).</summary>
+/// <summary>What one scrape cycle got: each part null when its request failed (or, for extensions and models, was not due).</summary>
 public sealed class CycleResult
 {
     public SystemStats? SystemStats { get; init; }
@@ -14,6 +14,9 @@ public sealed class CycleResult
     public IReadOnlyList<HistoryEntry>? History { get; init; }
 
     public IReadOnlyList<string>? Extensions { get; init; }
+
+    /// <summary>The model folders, when they were due and read completely.</summary>
+    public IReadOnlyList<ModelFolder>? Models { get; init; }
 
     public IReadOnlyList<(string Endpoint, ComfyError Error)> Errors { get; init; } = [];
 }

@@ -29,6 +29,12 @@ public sealed record InstanceSnapshot
 
     public string? ExtensionFingerprint { get; init; }
 
+    /// <summary>The model folders as last read; empty when the instance is down or has no /models routes.</summary>
+    public IReadOnlyList<ModelFolder> Models { get; init; } = [];
+
+    /// <summary>The instances meant to hold the same models share this value (Collector:ModelDriftGroupLabel); "" is the whole fleet.</summary>
+    public string DriftGroup { get; init; } = "";
+
     public IReadOnlyDictionary<string, long> Completed { get; init; } = new Dictionary<string, long>();
 
     /// <summary>The probe's canary prompts that finished, by status: not in <see cref="Completed"/>.</summary>

@@ -11,12 +11,14 @@ namespace ComfyMonitor.Collector.State;
 /// instance is down, so nothing stale is shown as fresh), cumulative counts, the stall clock, and the prompt
 /// ids already counted.
 /// </summary>
-public sealed class InstanceState(string name, CollectorOptions options, TimeProvider time)
+/// <param name="driftGroup">The value of the target's Collector:ModelDriftGroupLabel label ("" for none): instances meant to hold the same models.</param>
+public sealed class InstanceState(string name, CollectorOptions options, TimeProvider time, string driftGroup = "")
 {
     public const string SystemStatsEndpoint = "system_stats";
     public const string QueueEndpoint = "queue";
     public const string HistoryEndpoint = "history";
     public const string ExtensionsEndpoint = "extensions";
+    public const string ModelsEndpoint = "models";
     public const string OtherLabel = "other";
 
     private readonly Lock _lock = new();
@@ -52,11 +54,15 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
     /// <summary>Every endpoint × reason starts at 0, so that rate() works from the first error on.</summary>
     private readonly Dictionary<(string, string), long> _scrapeErrors = new(
-        from endpoint in new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }
+        from endpoint in options.ModelsEnabled ? [SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint, ModelsEndpoint]
+            : new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }
         from reason in Enum.GetValues<ComfyErrorReason>()
         select KeyValuePair.Create((endpoint, ComfyError.ToLabel(reason)), 0L));
 
     public InstanceSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>The model folders, read every Collector:ModelsInterval.</summary>
+    public ModelInventory Models { get; } = new(options.ModelsInterval, time);
 
     /// <summary>Whether this cycle should read /extensions.</summary>
     public bool ExtensionsDue
@@ -169,6 +175,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _extensionFingerprint = Fingerprint(extensions);
             }
 
+            if (cycle.Models is { } models)
+            {
+                Models.Update(models);
+            }
+
             QueueSnapshot? queue = null;
             bool? stalled = null;
             if (cycle.Queue is { } q)
@@ -237,6 +248,8 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 LastProgress = up ? _lastProgress : null,
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
+                Models = up ? Models.Folders : [],
+                DriftGroup = driftGroup,
                 Completed = _completedCopy,
                 ProbeCompleted = _probeCompletedCopy,
                 Failures = _failuresCopy,
