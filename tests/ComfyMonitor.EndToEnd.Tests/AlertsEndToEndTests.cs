@@ -26,6 +26,7 @@ public sealed class AlertsEndToEndTests
         ("ComfyMonitorScrapeFailing", "sim-6"),
         ("ComfyUIVersionDrift", ""),
         ("ComfyUIExtensionDrift", ""),
+        ("ComfyUIModelDrift", ""),
         ("ComfyUICrashLooping", "sim-8"),
     ];
 
@@ -125,9 +126,11 @@ public sealed class AlertsEndToEndTests
         await sim.SetScenarioAsync(6, "broken-history");
         using (var version = await sim.Control.PutAsync("instances/7/version/0.7.0", null))
         using (var extensions = await sim.Control.PutAsJsonAsync("instances/7/extensions", new[] { "/extensions/core/clipspace.js", "/extensions/new-pack/main.js" }))
+        using (var models = await sim.Control.PutAsJsonAsync("instances/7/models/checkpoints", new[] { "sd_xl_base_1.0.safetensors" }))
         {
             version.EnsureSuccessStatusCode();
             extensions.EnsureSuccessStatusCode();
+            models.EnsureSuccessStatusCode();
         }
 
         using var traffic = new CancellationTokenSource();
@@ -199,6 +202,14 @@ public sealed class AlertsEndToEndTests
             }
 
             Assert.True(empty.Count == 0, "queries without data:\n" + string.Join("\n", empty));
+
+            // The instance lists of the dashboards, narrowed by a target filter as a user types it.
+            foreach (var (file, selector) in DashboardChecker.InstanceVariableSelectors(DashboardChecker.Load(Path.Combine(Repository.Dashboards, "grafana", "dashboards"))))
+            {
+                var names = (await stack.QueryAsync(selector.Replace("$target_filter", "pool=\"sdxl\",hostname=~\"gpu-node-[0-3]\"", StringComparison.Ordinal)))
+                    .Select(r => (string)r!["metric"]!["comfyui_instance"]!).Distinct().Order();
+                Assert.True(names.SequenceEqual(["sim-0", "sim-1", "sim-2", "sim-3"]), $"{file}: the filtered instance list is {string.Join(", ", names)}");
+            }
         }
         finally
         {
@@ -216,6 +227,7 @@ public sealed class AlertsEndToEndTests
         await stuck.PostJsonAsync("queue", new JsonObject { ["clear"] = true });
         using (await sim.Control.PutAsync("instances/7/version/0.8.0", null))
         using (await sim.Control.PutAsJsonAsync("instances/7/extensions", sim.Fleet.Instances[0].Extensions))
+        using (await sim.Control.PutAsJsonAsync("instances/7/models/checkpoints", sim.Fleet.Instances[0].ModelFiles("checkpoints")))
         {
         }
 

@@ -41,13 +41,39 @@ public sealed class DashboardTests
             case "uid": d.Remove("uid"); break;
             case "datasource": panel["datasource"] = new JsonObject { ["type"] = "prometheus", ["uid"] = "some-fixed-uid" }; break;
             case "expr": panel["targets"]![0]!["expr"] = ""; break;
-            case "variable": d["templating"]!["list"]!.AsArray().RemoveAt(1); break;
+            case "variable": d["templating"]!["list"]!.AsArray().Remove(d["templating"]!["list"]!.AsArray().Single(v => (string?)v!["name"] == "comfyui_instance")); break;
             case "duplicate-uid": d["uid"] = "comfyui-fleet"; break;
             case "unit": panel["fieldConfig"]!["defaults"]!.AsObject().Remove("unit"); break;
         }
 
         dashboards["instance.json"] = breakage == "json" ? text[..^20] : d.ToJsonString();
         Assert.Contains(DashboardChecker.Check(dashboards), p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("fleet-overview.json")]
+    [InlineData("instance.json")]
+    public void TheGpuHardwareRowJoinsEveryDcgmSeriesAndSaysWhenNoExporterIsScraped(string file)
+    {
+        var dashboard = JsonNode.Parse(Shipped()[file])!;
+        var panels = dashboard["panels"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.Contains(panels, p => (string?)p["type"] == "row" && ((string?)p["title"])!.Contains("DCGM", StringComparison.Ordinal));
+        var dcgm = panels.Where(p => p["targets"]?.ToJsonString().Contains("DCGM_FI_", StringComparison.Ordinal) == true).ToList();
+        var exprs = string.Join("\n", dcgm.Select(p => (string)p["targets"]![0]!["expr"]!));
+        foreach (var metric in new[] { "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_XID_ERRORS" })
+        {
+            Assert.Contains(metric, exprs, StringComparison.Ordinal);
+        }
+
+        foreach (var panel in dcgm)
+        {
+            // Joined to the selected instances through their hostname target label, and a plain message instead of "No data".
+            var expr = (string)panel["targets"]![0]!["expr"]!;
+            Assert.Contains("and on (Hostname) label_replace(comfyui_target_info{comfyui_instance=~\"$comfyui_instance\"}, \"Hostname\", \"$1\", \"hostname\", \"(.+)\")", expr, StringComparison.Ordinal);
+            var defaults = panel["fieldConfig"]!["defaults"]!;
+            var message = (string?)defaults["noValue"] ?? defaults["mappings"]?.ToJsonString();
+            Assert.True(message?.Contains("no DCGM exporter scraped", StringComparison.Ordinal) == true, $"{panel["title"]} has no message for a fleet without DCGM");
+        }
     }
 
     [Fact]

@@ -3,18 +3,21 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ComfyMonitor.Testing;
+using Microsoft.AspNetCore.Http;
 
 namespace ComfyMonitor.EndToEnd.Tests;
 
 /// <summary>
 /// The whole product on 127.0.0.1: the simulator (in-process), the collector and the probe (their built
-/// dlls, as separate processes), and real Prometheus and Alertmanager (Debian packages) running the shipped
+/// dlls, as separate processes), a fake NVIDIA DCGM exporter (a recorded /metrics text: tests/TestData/dcgm-exporter.txt;
+/// instance i is labelled hostname=gpu-node-i and pool=sdxl), and real Prometheus and Alertmanager (Debian packages) running the shipped
 /// rules with time compressed: every for: becomes seconds, every range window 15 s, and the two thresholds
 /// that are durations (queue backlog 15 min, canary p95 60 s) become 3 s and 1 s.
 /// </summary>
 internal sealed partial class MonitoringStack : IAsyncDisposable
 {
     private readonly List<ChildProcess> _processes = [];
+    private WebApplication? _dcgm;
     private readonly string _work;
 
     private MonitoringStack(SimulatorHost sim, string work)
@@ -109,6 +112,11 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             await process.DisposeAsync();
         }
 
+        if (_dcgm is not null)
+        {
+            await _dcgm.DisposeAsync();
+        }
+
         await Sim.DisposeAsync();
         try
         {
@@ -143,6 +151,8 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         {
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", Sim.Url(i).ToString()),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__pool", "sdxl"),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__hostname", $"gpu-node-{i}"),
         }).ToDictionary();
 
         var collector = ChildProcess.StartService("ComfyMonitor.Collector", new Dictionary<string, string>(targets)
@@ -151,6 +161,8 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             ["Collector__Timeout"] = "00:00:01.900",
             ["Collector__StallAfter"] = "00:00:20", // longer than the users' jobs of the simulated fleet
             ["Collector__ExtensionsInterval"] = "00:00:02",
+            ["Collector__ModelsInterval"] = "00:00:02",
+            ["Collector__ModelDriftGroupLabel"] = "pool",
         });
         _processes.Add(collector);
         var probe = ChildProcess.StartService("ComfyMonitor.Probe", new Dictionary<string, string>(targets)
@@ -162,6 +174,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         });
         _processes.Add(probe);
         var (collectorPort, probePort) = ((await collector.WaitListeningAsync()).Port, (await probe.WaitListeningAsync()).Port);
+        var dcgmPort = await StartFakeDcgmExporterAsync();
 
         var prometheus = Path.Combine(_work, "prometheus");
         Directory.CreateDirectory(prometheus);
@@ -185,6 +198,8 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
                 static_configs: [{targets: ["127.0.0.1:{{collectorPort}}"]}]
               - job_name: comfymonitor-probe
                 static_configs: [{targets: ["127.0.0.1:{{probePort}}"]}]
+              - job_name: dcgm-exporter
+                static_configs: [{targets: ["127.0.0.1:{{dcgmPort}}"]}]
             """));
         _processes.Add(ChildProcess.Start("prometheus",
         [
@@ -204,6 +219,19 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         await WaitAsync(Alertmanager, "-/ready");
         await WaitAsync(Collector, "metrics");
         await WaitAsync(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}/") }, "metrics");
+    }
+
+    /// <summary>Serves the recorded DCGM exporter text at /metrics, as dcgm-exporter does; returns its port.</summary>
+    private async Task<int> StartFakeDcgmExporterAsync()
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "tests", "TestData", "dcgm-exporter.txt"));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(FreePorts.AnyPort);
+        _dcgm = builder.Build();
+        _dcgm.MapGet("/metrics", () => Results.Text(text, "text/plain; version=0.0.4; charset=utf-8"));
+        await _dcgm.StartAsync();
+        return FreePorts.Bound(_dcgm)[0];
     }
 
     private Task WaitAsync(HttpClient http, string path) => ChildProcess.WaitForHttpAsync(http, path, Failures);

@@ -113,7 +113,20 @@ internal static partial class DashboardChecker
         from target in panel["targets"]?.AsArray().OfType<JsonObject>() ?? []
         select (d.Key, (string?)panel["title"] ?? "?", Substitute((string)target["expr"]!));
 
-    public static string Substitute(string expr) => expr.Replace("$comfyui_instance", ".*", StringComparison.Ordinal);
+    /// <summary>Each dashboard's series selector of its comfyui_instance variable (label_values(SELECTOR, comfyui_instance)), variables left in.</summary>
+    public static IEnumerable<(string File, string Selector)> InstanceVariableSelectors(IReadOnlyDictionary<string, string> dashboards) =>
+        from d in dashboards
+        from variable in JsonNode.Parse(d.Value)!["templating"]?["list"]?.AsArray().OfType<JsonObject>() ?? []
+        where (string?)variable["name"] == "comfyui_instance"
+        let definition = (string)variable["definition"]!
+        let match = LabelValues().Match(definition)
+        select (d.Key, match.Success ? match.Groups[1].Value : definition);
+
+    /// <summary>Every instance, no target filter, grouped by the target label pool (which the end-to-end fleet sets).</summary>
+    public static string Substitute(string expr) => expr
+        .Replace("$comfyui_instance", ".*", StringComparison.Ordinal)
+        .Replace("$target_filter", "", StringComparison.Ordinal)
+        .Replace("$group_by", "pool", StringComparison.Ordinal);
 
     public static Dictionary<string, string> Load(string folder) =>
         Directory.EnumerateFiles(folder, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
@@ -121,6 +134,9 @@ internal static partial class DashboardChecker
     private static IEnumerable<JsonObject> Panels(JsonNode dashboard) =>
         (dashboard["panels"]?.AsArray().OfType<JsonObject>() ?? []).SelectMany(p => p["panels"] is JsonArray inner ? inner.OfType<JsonObject>().Prepend(p) : [p])
             .Where(p => (string?)p["type"] != "row");
+
+    [GeneratedRegex(@"^label_values\((.+), comfyui_instance\)$")]
+    private static partial Regex LabelValues();
 
     [GeneratedRegex("^[a-z0-9-]{3,40}$")]
     private static partial Regex UidPattern();

@@ -50,9 +50,14 @@ internal sealed class GrafanaChecker(HttpClient grafana)
                         variables[name] = (string)match["uid"]!;
                     }
                 }
+                else if ((string?)variable["type"] == "textbox")
+                {
+                    variables[name] = (string?)variable["query"] ?? "";
+                }
                 else
                 {
-                    variables[name] = (string?)variable["allValue"] ?? ".*";
+                    // A multi-select with All: every value; a single select (a label name to group by): none chosen yet.
+                    variables[name] = (bool?)variable["includeAll"] == true ? (string?)variable["allValue"] ?? ".*" : "";
                 }
             }
 
