@@ -15,8 +15,9 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// Defaults every ComfyMonitor service shares, in the shape of the Aspire service-defaults template:
 /// OpenTelemetry (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, Prometheus at /metrics), health
-/// endpoints in every environment, and HTTP resilience with one pipeline per authority, so that one
-/// failing ComfyUI server cannot open a circuit for the others. Unlike the template there is no
+/// endpoints in every environment, and HTTP resilience with one pipeline per authority for the
+/// HttpClients that want it (http_sd discovery; not the ComfyUI client, whose requests are measurements:
+/// AddComfyApi removes it). Unlike the template there is no
 /// service discovery: every address ComfyMonitor calls is a literal URL (configuration, file_sd,
 /// http_sd), and Microsoft.Extensions.ServiceDiscovery 10.11 leaks a configuration change-token
 /// registration each time it resolves a name it has not resolved in the last 10 s

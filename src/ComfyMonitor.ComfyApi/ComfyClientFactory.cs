@@ -5,8 +5,8 @@ namespace ComfyMonitor.ComfyApi;
 
 /// <summary>
 /// Builds a <see cref="ComfyClient"/> per endpoint from one named HttpClient, so that every
-/// instance shares the pooled handler chain (and, with the service defaults, gets a resilience
-/// pipeline of its own authority).
+/// instance shares the pooled handler chain. The chain has no retry or circuit breaker (AddComfyApi
+/// removes what the service defaults add): every request is a measurement.
 /// </summary>
 public sealed class ComfyClientFactory(IHttpClientFactory httpClientFactory, IOptionsMonitor<ComfyClientOptions> options)
 {
