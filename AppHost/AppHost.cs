@@ -76,7 +76,7 @@ switch (mode)
 {
     case MonitoringStack.Mode.Containers:
     {
-        MonitoringStack.WritePrometheusConfig(dashboards, generated, "host.docker.internal:9464", "host.docker.internal:9465", $"alertmanager:{MonitoringStack.AlertmanagerPort}", runbookBase, scrapeInterval);
+        PrometheusConfig.Write(dashboards, generated, Targets("host.docker.internal:9464", "host.docker.internal:9465", $"alertmanager:{MonitoringStack.AlertmanagerPort}"), scrapeInterval, runbookBase);
         var alertmanager = builder.AddContainer("alertmanager", ContainerImages.Alertmanager, ContainerImages.AlertmanagerTag)
             .WithImageRegistry(ContainerImages.Registry)
             .WithBindMount(Path.Combine(dashboards, "alertmanager"), "/etc/alertmanager", isReadOnly: true)
@@ -103,7 +103,7 @@ switch (mode)
 
     case MonitoringStack.Mode.Executables:
     {
-        var config = MonitoringStack.WritePrometheusConfig(dashboards, generated, "127.0.0.1:9464", "127.0.0.1:9465", $"127.0.0.1:{MonitoringStack.AlertmanagerPort}", runbookBase, scrapeInterval);
+        var config = PrometheusConfig.Write(dashboards, generated, Targets("127.0.0.1:9464", "127.0.0.1:9465", $"127.0.0.1:{MonitoringStack.AlertmanagerPort}"), scrapeInterval, runbookBase);
         var data = work;
         if (MonitoringStack.OnPath("prometheus-alertmanager"))
         {
@@ -132,3 +132,11 @@ switch (mode)
 }
 
 builder.Build().Run();
+
+// The target lists of the shipped prometheus.yml for this app: its collector, probe and Alertmanager.
+static Dictionary<string, IReadOnlyList<string>> Targets(string collector, string probe, string alertmanager) => new()
+{
+    [PrometheusConfig.CollectorJob] = [collector],
+    [PrometheusConfig.ProbeJob] = [probe],
+    [PrometheusConfig.Alertmanagers] = [alertmanager],
+};

@@ -66,10 +66,6 @@ public static class MonitoringStack
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, executable)));
 
-    /// <summary>
-    /// Writes Prometheus' configuration for this app into <paramref name="folder"/>: the shipped rules, and a
-    /// prometheus.yml whose scrape jobs point at the collector and the probe and whose Alertmanager is ours.
-    /// </summary>
     public const string DefaultScrapeInterval = "15s";
 
     /// <summary>
@@ -87,34 +83,5 @@ public static class MonitoringStack
         return System.Text.RegularExpressions.Regex.IsMatch(value, "^[1-9][0-9]*(ms|s|m|h)$")
             ? value
             : throw new InvalidOperationException($"Monitoring:ScrapeInterval '{configured}' must be a Prometheus duration such as 15s or 1m");
-    }
-
-    public static string WritePrometheusConfig(string dashboards, string folder, string collector, string probe, string alertmanager, string runbookBase, string scrapeInterval = DefaultScrapeInterval)
-    {
-        Directory.CreateDirectory(folder);
-        foreach (var file in new[] { "rules.yml", "alerts.yml" })
-        {
-            File.Copy(Path.Combine(dashboards, "prometheus", file), Path.Combine(folder, file), overwrite: true);
-        }
-
-        var config = Path.Combine(folder, "prometheus.yml");
-        File.WriteAllText(config, $$"""
-            # Written by the ComfyMonitor AppHost from dashboards/prometheus; edit those files, not this one.
-            global:
-              scrape_interval: {{scrapeInterval}}
-              evaluation_interval: {{scrapeInterval}}
-              external_labels:
-                runbook_base: {{runbookBase}}
-            rule_files: [rules.yml, alerts.yml]
-            alerting:
-              alertmanagers:
-                - static_configs: [{targets: ["{{alertmanager}}"]}]
-            scrape_configs:
-              - job_name: comfymonitor-collector
-                static_configs: [{targets: ["{{collector}}"]}]
-              - job_name: comfymonitor-probe
-                static_configs: [{targets: ["{{probe}}"]}]
-            """);
-        return config;
     }
 }

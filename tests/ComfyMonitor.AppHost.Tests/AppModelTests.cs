@@ -87,10 +87,16 @@ public sealed class AppModelTests
         var args = await ArgumentsAsync(prometheus);
         Assert.Contains($"--web.listen-address=127.0.0.1:{MonitoringStack.PrometheusPort}", args);
         var config = args.Single(a => a.StartsWith("--config.file=", StringComparison.Ordinal))["--config.file=".Length..];
-        var text = await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken);
-        Assert.Contains("127.0.0.1:9464", text);
-        Assert.Contains("127.0.0.1:9465", text);
-        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(config)!, "alerts.yml")));
+        // The shipped prometheus.yml as it is (default interval and runbook base); the app's endpoints in its target lists.
+        var shipped = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "dashboards", "prometheus");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(shipped, "prometheus.yml"), TestContext.Current.CancellationToken),
+            await File.ReadAllTextAsync(config, TestContext.Current.CancellationToken));
+        var folder = Path.GetDirectoryName(config)!;
+        Assert.Contains("\"127.0.0.1:9464\"", File.ReadAllText(Path.Combine(folder, "targets", "comfymonitor-collector.json")));
+        Assert.Contains("\"127.0.0.1:9465\"", File.ReadAllText(Path.Combine(folder, "targets", "comfymonitor-probe.json")));
+        Assert.Contains($"\"127.0.0.1:{MonitoringStack.AlertmanagerPort}\"", File.ReadAllText(Path.Combine(folder, "targets", "alertmanager.json")));
+        Assert.Equal("[]", File.ReadAllText(Path.Combine(folder, "targets", "dcgm-exporter.json")).Trim());
+        Assert.Equal(File.ReadAllText(Path.Combine(shipped, "alerts.yml")), File.ReadAllText(Path.Combine(folder, "alerts.yml")));
         Assert.DoesNotContain(builder.Resources, r => r is ContainerResource);
         if (MonitoringStack.OnPath("prometheus-alertmanager"))
         {

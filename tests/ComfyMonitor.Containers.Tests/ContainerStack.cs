@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text;
 using ComfyMonitor.AppHost;
 using ComfyMonitor.Testing;
@@ -10,8 +11,9 @@ using DotNet.Testcontainers.Networks;
 namespace ComfyMonitor.Containers.Tests;
 
 /// <summary>
-/// The official Prometheus image with the shipped rules and the official Grafana image with the shipped
-/// provisioning (the AppHost's pinned versions), fed by the simulator, the collector and the probe on the host.
+/// The official Prometheus image with the shipped prometheus.yml and rules and the official Grafana image with the shipped
+/// provisioning (the AppHost's pinned versions), fed by the simulator, the collector, the probe and a fake DCGM exporter
+/// on the host; one instance holds other checkpoints than the rest, so that the model drift panels have data.
 /// Where no container runtime answers, <see cref="SkipReason"/> says why and nothing is started.
 /// </summary>
 public sealed class ContainerStack : IAsyncLifetime
@@ -23,6 +25,8 @@ public sealed class ContainerStack : IAsyncLifetime
     private IContainer? _prometheus;
     private IContainer? _grafana;
     private SimulatorHost? _sim;
+    private FakeDcgmExporter? _dcgm;
+    private string? _work;
 
     /// <summary>Why the container tests cannot run here, or null.</summary>
     public string? SkipReason { get; private set; }
@@ -50,33 +54,35 @@ public sealed class ContainerStack : IAsyncLifetime
         {
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", _sim.Url(i).ToString()),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__pool", "sdxl"),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__hostname", $"gpu-node-{i}"),
         }).ToDictionary();
+        using (var models = await _sim.Control.PutAsJsonAsync("instances/1/models/checkpoints", new[] { "sd_xl_base_1.0.safetensors" }))
+        {
+            models.EnsureSuccessStatusCode();
+        }
+
         _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Collector", new Dictionary<string, string>(targets) { ["Collector__Interval"] = "00:00:02", ["Collector__Timeout"] = "00:00:01.500" }));
         _processes.Add(await ChildProcess.StartServiceAsync("ComfyMonitor.Probe", new Dictionary<string, string>(targets) { ["Probe__Interval"] = "00:00:05", ["Probe__Timeout"] = "00:00:04", ["Probe__MaxQueueWait"] = "00:00:04" }));
         var (collectorPort, probePort) = (_processes[^2].Url.Port, _processes[^1].Url.Port);
-        await TestcontainersSettings.ExposeHostPortsAsync([(ushort)collectorPort, (ushort)probePort], CancellationToken.None);
+        _dcgm = await FakeDcgmExporter.StartAsync();
+        await TestcontainersSettings.ExposeHostPortsAsync([(ushort)collectorPort, (ushort)probePort, (ushort)_dcgm.Port], CancellationToken.None);
 
-        var prometheusConfig = string.Create(CultureInfo.InvariantCulture, $$"""
-            global:
-              scrape_interval: 5s
-              evaluation_interval: 5s
-              external_labels:
-                runbook_base: https://runbooks.example/comfymonitor
-            rule_files: [/etc/prometheus/rules.yml, /etc/prometheus/alerts.yml]
-            scrape_configs:
-              - job_name: comfymonitor-collector
-                static_configs: [{targets: ["host.testcontainers.internal:{{collectorPort}}"]}]
-              - job_name: comfymonitor-probe
-                static_configs: [{targets: ["host.testcontainers.internal:{{probePort}}"]}]
-            """);
-        var rules = Path.Combine(Repository.Dashboards, "prometheus");
+        // The shipped prometheus.yml as it is, with the host's services as targets and 5 s intervals.
+        _work = Directory.CreateTempSubdirectory("comfymonitor-containers-").FullName;
+        var host = "host.testcontainers.internal";
+        PrometheusConfig.Write(Repository.Dashboards, _work, new Dictionary<string, IReadOnlyList<string>>
+        {
+            [PrometheusConfig.CollectorJob] = [$"{host}:{collectorPort}"],
+            [PrometheusConfig.ProbeJob] = [$"{host}:{probePort}"],
+            [PrometheusConfig.DcgmJob] = [$"{host}:{_dcgm.Port}"],
+            [PrometheusConfig.Alertmanagers] = [],
+        }, interval: "5s", runbookBase: "https://runbooks.example/comfymonitor");
         _prometheus = new ContainerBuilder($"{ContainerImages.Registry}/{ContainerImages.Prometheus}:{ContainerImages.PrometheusTag}")
             .WithNetwork(_network)
             .WithNetworkAliases("prometheus")
             .WithPortBinding(9090, assignRandomHostPort: true)
-            .WithResourceMapping(Encoding.UTF8.GetBytes(prometheusConfig), "/etc/prometheus/prometheus.yml")
-            .WithResourceMapping(await File.ReadAllBytesAsync(Path.Combine(rules, "rules.yml")), "/etc/prometheus/rules.yml")
-            .WithResourceMapping(await File.ReadAllBytesAsync(Path.Combine(rules, "alerts.yml")), "/etc/prometheus/alerts.yml")
+            .WithResourceMapping(new DirectoryInfo(_work), "/etc/prometheus/")
             .WithCommand("--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus")
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(9090).ForPath("/-/ready")))
             .Build();
@@ -122,6 +128,16 @@ public sealed class ContainerStack : IAsyncLifetime
         if (_sim is not null)
         {
             await _sim.DisposeAsync();
+        }
+
+        if (_dcgm is not null)
+        {
+            await _dcgm.DisposeAsync();
+        }
+
+        if (_work is not null)
+        {
+            Directory.Delete(_work, recursive: true);
         }
 
         Prometheus?.Dispose();

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ComfyMonitor.Testing;
-using Microsoft.AspNetCore.Http;
 
 namespace ComfyMonitor.EndToEnd.Tests;
 
@@ -17,7 +16,7 @@ namespace ComfyMonitor.EndToEnd.Tests;
 internal sealed partial class MonitoringStack : IAsyncDisposable
 {
     private readonly List<ChildProcess> _processes = [];
-    private WebApplication? _dcgm;
+    private FakeDcgmExporter? _dcgm;
     private readonly string _work;
 
     private MonitoringStack(SimulatorHost sim, string work)
@@ -174,36 +173,21 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         });
         _processes.Add(probe);
         var (collectorPort, probePort) = ((await collector.WaitListeningAsync()).Port, (await probe.WaitListeningAsync()).Port);
-        var dcgmPort = await StartFakeDcgmExporterAsync();
+        _dcgm = await FakeDcgmExporter.StartAsync();
+        var dcgmPort = _dcgm.Port;
 
+        // The shipped prometheus.yml as it is, with this stack's targets, 1 s intervals and the rules time-compressed.
         var prometheus = Path.Combine(_work, "prometheus");
-        Directory.CreateDirectory(prometheus);
-        foreach (var file in new[] { "rules.yml", "alerts.yml" })
+        var config = ComfyMonitor.AppHost.PrometheusConfig.Write(Repository.Dashboards, prometheus, new Dictionary<string, IReadOnlyList<string>>
         {
-            await File.WriteAllTextAsync(Path.Combine(prometheus, file), Compress(await File.ReadAllTextAsync(Path.Combine(Repository.Dashboards, "prometheus", file))));
-        }
-
-        await File.WriteAllTextAsync(Path.Combine(prometheus, "prometheus.yml"), string.Create(CultureInfo.InvariantCulture, $$"""
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-              external_labels:
-                runbook_base: https://runbooks.example/comfymonitor
-            rule_files: [rules.yml, alerts.yml]
-            alerting:
-              alertmanagers:
-                - static_configs: [{targets: ["127.0.0.1:{{alertmanagerPort}}"]}]
-            scrape_configs:
-              - job_name: comfymonitor-collector
-                static_configs: [{targets: ["127.0.0.1:{{collectorPort}}"]}]
-              - job_name: comfymonitor-probe
-                static_configs: [{targets: ["127.0.0.1:{{probePort}}"]}]
-              - job_name: dcgm-exporter
-                static_configs: [{targets: ["127.0.0.1:{{dcgmPort}}"]}]
-            """));
+            [ComfyMonitor.AppHost.PrometheusConfig.CollectorJob] = [$"127.0.0.1:{collectorPort}"],
+            [ComfyMonitor.AppHost.PrometheusConfig.ProbeJob] = [$"127.0.0.1:{probePort}"],
+            [ComfyMonitor.AppHost.PrometheusConfig.DcgmJob] = [$"127.0.0.1:{dcgmPort}"],
+            [ComfyMonitor.AppHost.PrometheusConfig.Alertmanagers] = [$"127.0.0.1:{alertmanagerPort}"],
+        }, interval: "1s", runbookBase: "https://runbooks.example/comfymonitor", rules: Compress);
         _processes.Add(ChildProcess.Start("prometheus",
         [
-            $"--config.file={Path.Combine(prometheus, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(prometheus, "data")}",
+            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(prometheus, "data")}",
             $"--web.listen-address=127.0.0.1:{prometheusPort}", "--log.level=warn",
         ], workingDirectory: prometheus));
         _processes.Add(ChildProcess.Start("prometheus-alertmanager",
@@ -219,19 +203,6 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         await WaitAsync(Alertmanager, "-/ready");
         await WaitAsync(Collector, "metrics");
         await WaitAsync(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}/") }, "metrics");
-    }
-
-    /// <summary>Serves the recorded DCGM exporter text at /metrics, as dcgm-exporter does; returns its port.</summary>
-    private async Task<int> StartFakeDcgmExporterAsync()
-    {
-        var text = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "tests", "TestData", "dcgm-exporter.txt"));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(FreePorts.AnyPort);
-        _dcgm = builder.Build();
-        _dcgm.MapGet("/metrics", () => Results.Text(text, "text/plain; version=0.0.4; charset=utf-8"));
-        await _dcgm.StartAsync();
-        return FreePorts.Bound(_dcgm)[0];
     }
 
     private Task WaitAsync(HttpClient http, string path) => ChildProcess.WaitForHttpAsync(http, path, Failures);

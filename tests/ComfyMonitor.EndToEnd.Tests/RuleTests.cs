@@ -14,6 +14,10 @@ public sealed class RuleTests
         await Promtool("check", "rules", "rules.yml", "alerts.yml");
 
     [Fact]
+    public async Task PromtoolChecksTheShippedConfigurationAndItsTargetLists() =>
+        await Promtool("check", "config", "prometheus.yml");
+
+    [Fact]
     public async Task PromtoolUnitTestsOfEveryAlertPass() =>
         await Promtool("test", "rules", "alerts_test.yml", "alerts_test_long.yml");
 
