@@ -30,9 +30,9 @@ public static class CollectorExtensions
 
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
         var maxInstancesKey = $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}";
-        var maxInstances = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
+        var maxInstances = ComfyMonitor.Hosting.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
         var limits = CollectorMetrics.PerInstanceMetrics.ToDictionary(name => name, name => (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100);
-        limits[ComfyMonitor.Discovery.TargetInfoMetric.Name] = maxInstances + 100;
+        limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
         var folders = builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.ModelFolders)}"] ?? new CollectorOptions().ModelFolders;
         foreach (var (name, perInstance) in CollectorMetrics.ModelSeriesPerInstance(new CollectorOptions { ModelFolders = folders }))
         {
@@ -42,7 +42,7 @@ public static class CollectorExtensions
         services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
-        var maxConcurrency = ComfyMonitor.Discovery.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
+        var maxConcurrency = ComfyMonitor.Hosting.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
         services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval,
             maxInstances, maxInstancesKey);
         return builder;
@@ -51,7 +51,7 @@ public static class CollectorExtensions
     public static WebApplication MapCollector(this WebApplication app)
     {
         // Every setting is checked before anything starts, so that all problems are reported at once.
-        ComfyMonitor.Discovery.OptionsCheck.ThrowIfInvalid(app.Services,
+        ComfyMonitor.Hosting.OptionsCheck.ThrowIfInvalid(app.Services,
             typeof(ComfyMonitor.Discovery.ComfyUIOptions), typeof(ComfyMonitor.Discovery.ShardOptions), typeof(CollectorOptions));
 
         // Metrics are built eagerly so that /metrics has every instrument from the first scrape on.

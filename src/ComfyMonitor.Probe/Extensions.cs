@@ -1,4 +1,5 @@
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using ComfyMonitor.Probe;
 using ComfyMonitor.Probe.Canaries;
 using ComfyMonitor.Probe.Pages;
@@ -31,7 +32,7 @@ public static class ProbeExtensions
         var maxInstances = LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new ProbeOptions().MaxInstances);
         var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
         var limits = ProbeMetrics.SeriesPerCanary.ToDictionary(series => series.Key, series => (series.Value * canaries * maxInstances) + 100);
-        limits[ComfyMonitor.Discovery.TargetInfoMetric.Name] = maxInstances + 100;
+        limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
         services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
         services.AddSingleton<ProbeFleet>();
         services.AddSingleton<ProbeMetrics>();

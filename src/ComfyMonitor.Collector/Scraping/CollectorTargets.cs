@@ -1,6 +1,7 @@
 using ComfyMonitor.Collector.State;
 using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ComfyMonitor.Collector.Scraping;

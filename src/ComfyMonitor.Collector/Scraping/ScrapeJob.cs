@@ -1,5 +1,6 @@
 using ComfyMonitor.Collector.State;
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using Quartz;
 
 namespace ComfyMonitor.Collector.Scraping;

@@ -1,4 +1,5 @@
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using ComfyMonitor.Probe.Canaries;
 using ComfyMonitor.Probe.State;
 using Quartz;

@@ -1,5 +1,6 @@
 using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using ComfyMonitor.Probe.State;
 using Microsoft.Extensions.Options;
 

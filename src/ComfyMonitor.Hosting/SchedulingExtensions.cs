@@ -1,4 +1,5 @@
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace ComfyMonitor.Discovery;
+namespace ComfyMonitor.Hosting;
 
 /// <summary>
 /// Settings the services need while they are being built (thread pools, series limits), before the options are

@@ -1,9 +1,10 @@
+using ComfyMonitor.Discovery;
 using ComfyMonitor.ComfyApi;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
-namespace ComfyMonitor.Discovery;
+namespace ComfyMonitor.Hosting;
 
 /// <summary>
 /// Keeps one Quartz job of type <typeparamref name="TJob"/> per target of the registry: added targets get

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace ComfyMonitor.Discovery;
+namespace ComfyMonitor.Hosting;
 
 /// <summary>Reads every options type once, before anything starts, and reports all their problems together.</summary>
 public static class OptionsCheck

@@ -1,8 +1,9 @@
+using ComfyMonitor.Discovery;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace ComfyMonitor.Discovery;
+namespace ComfyMonitor.Hosting;
 
 /// <summary>
 /// comfyui_target_info{comfyui_instance, &lt;the target's labels&gt;} 1 for every target this replica watches (the

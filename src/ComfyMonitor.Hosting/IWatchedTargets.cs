@@ -1,6 +1,6 @@
 using ComfyMonitor.ComfyApi;
 
-namespace ComfyMonitor.Discovery;
+namespace ComfyMonitor.Hosting;
 
 /// <summary>What a service keeps per watched target (the collector's scrapers, the probe's canaries).</summary>
 public interface IWatchedTargets
