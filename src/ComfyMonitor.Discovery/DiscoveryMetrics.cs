@@ -19,6 +19,12 @@ public sealed class DiscoveryMetrics
             unit: "{target}", description: "Targets known to this replica, before sharding, by discovery mechanism (static, file_sd, http_sd).");
         _failures = meter.CreateCounter<long>(Failures, unit: "{failure}",
             description: "Discovery reads that failed; the last good targets of that source are kept.");
+
+        // Both mechanisms that can fail exist at 0 from the start, so that rate() and increase() see the first failure.
+        foreach (var mechanism in new[] { TargetRegistry.FileSd, TargetRegistry.HttpSd })
+        {
+            _failures.Add(0, new KeyValuePair<string, object?>("mechanism", mechanism));
+        }
     }
 
     public void Failed(string mechanism) => _failures.Add(1, new KeyValuePair<string, object?>("mechanism", mechanism));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ComfyMonitor.Collector.State;
+using ComfyMonitor.Hosting;
 using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Collector.Tests;
@@ -7,16 +8,10 @@ namespace ComfyMonitor.Collector.Tests;
 /// <summary>Every metric of DESIGN.md, with the values the simulator holds, in a valid exposition.</summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private static readonly string[] DesignMetrics =
-    [
-        "comfyui_up", "comfyui_scrape_duration_seconds_bucket", "comfyui_scrape_errors_total", "comfyui_build_info",
-        "comfyui_system_ram_total_bytes", "comfyui_system_ram_free_bytes", "comfyui_device_vram_total_bytes", "comfyui_device_vram_free_bytes",
-        "comfyui_device_torch_vram_total_bytes", "comfyui_device_torch_vram_free_bytes", "comfyui_queue_running", "comfyui_queue_pending",
-        "comfyui_queue_oldest_pending_age_seconds", "comfyui_queue_running_age_seconds", "comfyui_queue_stalled",
-        "comfyui_queue_last_progress_timestamp_seconds", "comfyui_prompts_completed_total", "comfyui_prompt_execution_duration_seconds_bucket",
-        "comfyui_prompt_queue_wait_seconds_bucket", "comfyui_prompt_node_errors_total", "comfyui_extensions", "comfyui_extensions_info",
-        "comfyui_models", "comfyui_models_info", "comfyui_target_info",
-    ];
+    /// <summary>Every metric of the catalogue the collector exports (a histogram by its _bucket series).</summary>
+    private static readonly string[] DesignMetrics = MetricCatalog.All
+        .Where(m => m.Exporter is MetricCatalog.Collector or MetricCatalog.Both)
+        .Select(m => m.Kind == MetricKind.Histogram ? m.Name + "_bucket" : m.Name).ToArray();
 
     private SimulatorHost _sim = null!;
     private CollectorHost _collector = null!;
