@@ -81,5 +81,5 @@ public sealed class SafetyTests : IAsyncLifetime
     [InlineData("unknown", false)]
     [InlineData(null, false)]
     public void TargetedInterruptIsKnownFromTheVersion(string? version, bool supported) =>
-        Assert.Equal(supported, CanaryRunner.SupportsTargetedInterrupt(version));
+        Assert.Equal(supported, CleanupPolicy.SupportsTargetedInterrupt(version));
 }

@@ -19,27 +19,19 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     public const string HistoryEndpoint = "history";
     public const string ExtensionsEndpoint = "extensions";
     public const string ModelsEndpoint = "models";
-    public const string OtherLabel = "other";
 
     private readonly Lock _lock = new();
-    /// <summary>How many interrupted prompt ids are kept to tell an interrupt from progress.</summary>
-    private const int RememberedInterrupts = 16;
-
     private readonly SeenPrompts _seen = new(options.MaxHistoryBatch);
-    private readonly Queue<string> _interrupted = new();
+    private readonly StallClock _stall = new(options.StallAfter);
+    private readonly PendingAges _pending = new();
+    private readonly NodeErrorCounts _nodeErrors = new(options.NodeErrorCap);
     private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
     private readonly Dictionary<string, long> _probeCompleted = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
     private readonly Dictionary<string, long> _failures = FailureCategory.All.ToDictionary(c => c, _ => 0L);
     private readonly RestartDetector _restarts = new();
     private long _restartCount;
-    /// <summary>The overflow pair exists from the start at 0, so that every instance has the series.</summary>
-    private readonly Dictionary<(string, string), long> _nodeErrors = new() { [(OtherLabel, OtherLabel)] = 0 };
-    private readonly Dictionary<string, DateTimeOffset> _pendingSince = new(StringComparer.Ordinal);
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
     private bool _historyPrimed;
-    private string? _runningId;
-    private DateTimeOffset _runningSince;
-    private DateTimeOffset? _lastProgress;
     private DateTimeOffset? _extensionsFetched;
     private int? _extensionCount;
     private string? _extensionFingerprint;
@@ -109,10 +101,6 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _countsChanged = true;
             }
 
-            // Progress is a prompt that ended on its own (success or error) or a new running prompt whose
-            // predecessor did: an interrupt is someone giving up on a prompt (the probe does at its timeout),
-            // so a worker whose prompts end only by interrupt stays stalled.
-            var progressed = false;
             List<HistoryEntry>? newEntries = null;
             var historyKept = false;
             if (cycle.History is { } history)
@@ -142,18 +130,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                         Count(history[i], outcome);
                     }
 
-                    if (history[i].Outcome == PromptOutcome.Interrupted)
-                    {
-                        _interrupted.Enqueue(history[i].PromptId);
-                        if (_interrupted.Count > RememberedInterrupts)
-                        {
-                            _interrupted.Dequeue();
-                        }
-                    }
-                    else
-                    {
-                        progressed = true;
-                    }
+                    _stall.Finished(history[i].PromptId, history[i].Outcome);
                 }
             }
 
@@ -182,42 +159,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
             QueueSnapshot? queue = null;
             bool? stalled = null;
-            if (cycle.Queue is { } q)
+            if (_stall.Observe(cycle.Queue, now) is { } reading)
             {
-                var running = q.Running.FirstOrDefault()?.PromptId;
-                if (running != _runningId)
-                {
-                    progressed |= running is not null && (_runningId is null || !_interrupted.Contains(_runningId));
-                    _runningId = running;
-                    _runningSince = now;
-                }
-
-                var pendingIds = q.Pending.Select(p => p.PromptId).ToHashSet(StringComparer.Ordinal);
-                foreach (var gone in _pendingSince.Keys.Where(k => !pendingIds.Contains(k)).ToList())
-                {
-                    _pendingSince.Remove(gone);
-                }
-
-                double? oldest = null;
-                foreach (var item in q.Pending)
-                {
-                    var since = item.CreateTimeMs is { } ct ? DateTimeOffset.FromUnixTimeMilliseconds(ct) : _pendingSince.TryGetValue(item.PromptId, out var seen) ? seen : (_pendingSince[item.PromptId] = now);
-                    var age = Math.Max(0, (now - since).TotalSeconds);
-                    oldest = oldest is null ? age : Math.Max(oldest.Value, age);
-                }
-
-                var busy = q.Running.Count + q.Pending.Count > 0;
-                if (progressed || !busy || _lastProgress is null)
-                {
-                    _lastProgress = now;
-                }
-
-                stalled = busy && now - _lastProgress >= options.StallAfter;
-                queue = new QueueSnapshot(q.Running.Count, q.Pending.Count, oldest, running is null ? null : (now - _runningSince).TotalSeconds);
-            }
-            else if (progressed)
-            {
-                _lastProgress = now;
+                var q = cycle.Queue!;
+                stalled = reading.Stalled;
+                queue = new QueueSnapshot(q.Running.Count, q.Pending.Count, _pending.Observe(q.Pending, now), reading.RunningAgeSeconds);
             }
 
             // The cumulative counts are copied for the snapshot only when they changed: most cycles change none.
@@ -226,7 +172,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _completedCopy = new Dictionary<string, long>(_completed);
                 _probeCompletedCopy = new Dictionary<string, long>(_probeCompleted);
                 _failuresCopy = new Dictionary<string, long>(_failures);
-                _nodeErrorsCopy = new Dictionary<(string, string), long>(_nodeErrors);
+                _nodeErrorsCopy = _nodeErrors.Copy();
                 _scrapeErrorsCopy = new Dictionary<(string, string), long>(_scrapeErrors);
                 _countsChanged = false;
             }
@@ -245,7 +191,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 Devices = up ? Devices(stats!) : [],
                 Queue = up ? queue : null,
                 Stalled = up ? stalled : null,
-                LastProgress = up ? _lastProgress : null,
+                LastProgress = up ? _stall.LastProgress : null,
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
                 Models = up ? Models.Folders : [],
@@ -284,7 +230,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             outcome.ExecutionSeconds.Add((end - start) / 1000.0);
         }
 
-        var accepted = entry.CreateTimeMs ?? (_pendingSince.TryGetValue(entry.PromptId, out var seen) ? seen.ToUnixTimeMilliseconds() : null);
+        var accepted = entry.CreateTimeMs ?? _pending.FirstSeen(entry.PromptId)?.ToUnixTimeMilliseconds();
         if (entry.ExecutionStartMs is { } started && accepted is { } a && started >= a)
         {
             outcome.QueueWaitSeconds.Add((started - a) / 1000.0);
@@ -297,13 +243,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
         if (status == "error" && entry.Error is { } error)
         {
-            var pair = (LabelValues.Clean(error.NodeType), LabelValues.Clean(error.ExceptionType));
-            if (!_nodeErrors.ContainsKey(pair) && _nodeErrors.Count(p => p.Key != (OtherLabel, OtherLabel)) >= options.NodeErrorCap)
-            {
-                pair = (OtherLabel, OtherLabel);
-            }
-
-            _nodeErrors[pair] = _nodeErrors.GetValueOrDefault(pair) + 1;
+            _nodeErrors.Add(LabelValues.Clean(error.NodeType), LabelValues.Clean(error.ExceptionType));
         }
     }
 

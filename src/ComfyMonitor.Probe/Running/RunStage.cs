@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace ComfyMonitor.Probe.Running;
+
+/// <summary>
+/// Where a run is, and the deadline that goes with it: preparing (uploads, submit) and submitted but not seen in the
+/// queue yet, Probe:Timeout; seen waiting in the queue, Probe:MaxQueueWait from the submit; executing,
+/// Probe:Timeout from the start of the execution. Each step moves the run's one deadline
+/// (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>).
+/// </summary>
+internal sealed class RunStage
+{
+    private readonly CancellationTokenSource _deadline;
+    private readonly ProbeOptions _options;
+    private readonly Lock _lock = new();
+    private long _submitted;
+
+    public RunStage(CancellationTokenSource deadline, ProbeOptions options)
+    {
+        _deadline = deadline;
+        _options = options;
+        deadline.CancelAfter(options.Timeout);
+    }
+
+    public enum Stage
+    {
+        Preparing,
+        Submitted,
+        Waiting,
+        Executing,
+    }
+
+    public Stage Current { get; private set; }
+
+    /// <summary>Time since the submit.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _submitted));
+
+    public void Submitted() => Enter(Stage.Submitted, () => _options.Timeout);
+
+    /// <summary>What a read of the queue showed of the prompt.</summary>
+    public void Observe(bool running, bool pending)
+    {
+        if (running)
+        {
+            Executing();
+        }
+        else if (pending)
+        {
+            Enter(Stage.Waiting, () => _options.MaxQueueWait - Elapsed);
+        }
+    }
+
+    public void Executing() => Enter(Stage.Executing, () => _options.Timeout);
+
+    private void Enter(Stage next, Func<TimeSpan> limit)
+    {
+        lock (_lock)
+        {
+            if (next <= Current || _deadline.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (next == Stage.Submitted)
+            {
+                Volatile.Write(ref _submitted, Stopwatch.GetTimestamp());
+            }
+
+            Current = next;
+            var left = limit();
+            _deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+    }
+}
