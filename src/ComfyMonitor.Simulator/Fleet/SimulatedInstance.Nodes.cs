@@ -1,0 +1,281 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using ComfyMonitor.Simulator.Execution;
+
+namespace ComfyMonitor.Simulator.Fleet;
+
+/// <summary>
+/// One node of a prompt: the image nodes of the canaries run for real on pixels (load, invert, composite, save,
+/// preview); every other node takes the simulated node time, and a model loader loads into the <see cref="VramModel"/>.
+/// </summary>
+public sealed partial class SimulatedInstance
+{
+    private async Task<object?[]> RunNodeAsync(NodeSpec spec, JsonObject node, string nodeId, Dictionary<string, object?[]> results, QueuedPrompt prompt, CancellationToken ct)
+    {
+        var (promptId, clientId) = (prompt.PromptId, prompt.ClientId);
+        var inputs = node["inputs"] as JsonObject ?? [];
+        object? In(string name) =>
+            inputs[name] is JsonArray { Count: 2 } link && link[0] is JsonValue source && results.TryGetValue(source.ToString(), out var values)
+                ? values[link[1]!.GetValue<int>()]
+                : inputs[name];
+        int Int(string name, int fallback = 0) => In(name) is JsonValue v && v.TryGetValue<double>(out var d) ? (int)d : fallback;
+        string Str(string name, string fallback = "") => In(name) is JsonValue v ? v.ToString() : fallback;
+        T Get<T>(string name) => In(name) is T t ? t : throw new NodeExecutionException("TypeError", $"input '{name}' is not a {typeof(T).Name}\n");
+
+        if (!spec.RunsForReal)
+        {
+            var firstImage = inputs.Select(i => In(i.Key)).OfType<ImageBatch>().FirstOrDefault();
+            return await RunSimulatedNodeAsync(spec, inputs, firstImage, promptId, clientId, ct);
+        }
+
+        switch (spec.ClassType)
+        {
+            case "EmptyImage":
+                var color = In("color") is JsonValue c && c.TryGetValue<double>(out var cd) ? (long)cd : 0;
+                return [ImageOps.EmptyImage(Int("width", 512), Int("height", 512), Int("batch_size", 1), color)];
+            case "LoadImage":
+                var (image, mask) = ImageOps.LoadImage(ReadInput(Str("image"), out var imagePath), imagePath);
+                return [image, mask];
+            case "LoadImageMask":
+                return [ImageOps.LoadImageMask(ReadInput(Str("image"), out var maskPath), maskPath, Str("channel", "alpha"))];
+            case "ImageInvert":
+                return [ImageOps.Invert(Get<ImageBatch>("image"))];
+            case "MaskToImage":
+                return [ImageOps.MaskToImage(Get<MaskBatch>("mask"))];
+            case "ImageCompositeMasked":
+                var resize = In("resize_source") is JsonValue r && r.TryGetValue<bool>(out var rb) && rb;
+                return [ImageOps.CompositeMasked(Get<ImageBatch>("destination"), Get<ImageBatch>("source"), Int("x"), Int("y"), resize, In("mask") as MaskBatch)];
+            case "SaveImage":
+                return [Save(Get<ImageBatch>("images"), "output", Str("filename_prefix", "ComfyUI"), prompt)];
+            case "PreviewImage":
+                return [Save(Get<ImageBatch>("images"), "temp", "ComfyUI_temp_" + PreviewPrefix(nodeId + "|" + spec.ClassType), prompt)];
+            default:
+                throw new NodeExecutionException("NotImplementedError", $"{spec.ClassType} is not run on pixels\n");
+        }
+    }
+
+    /// <summary>A node that is not run on pixels: it takes the simulated node time (a model loader also VRAM) and yields stand-ins.</summary>
+    private async Task<object?[]> RunSimulatedNodeAsync(NodeSpec spec, JsonObject inputs, ImageBatch? firstImage, string promptId, string? clientId, CancellationToken ct)
+    {
+        if (spec.LoadsModel)
+        {
+            // Like ComfyUI's model management: a model stays loaded (and cached) once loaded, loading it again costs
+            // nothing, and when the next one does not fit the others are unloaded.
+            var model = spec.ClassType + ":" + string.Join(",", inputs.Select(i => i.Value is JsonValue v && v.TryGetValue<string>(out var name) ? name : null).Where(n => n is not null));
+            Vram.Load(model, spec.VramBytes);
+        }
+        else
+        {
+            Vram.Use(spec.VramBytes);
+        }
+
+        var total = _options.NodeTime * (_scenario == Scenarios.Slow ? 10 : 1);
+        var steps = spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 10 : 1;
+        for (var step = 1; step <= steps; step++)
+        {
+            var deadline = _time.GetTimestamp();
+            while (_time.GetElapsedTime(deadline) < total / steps)
+            {
+                if (steps > 1)
+                {
+                    await WaitWhileStuckAsync(promptId, ct);
+                }
+                else
+                {
+                    await HoldWhileStuckAsync(promptId, ct);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, (total / steps).TotalMilliseconds))), _time, ct);
+            }
+
+            if (steps > 1)
+            {
+                Hub.SendOrBroadcast(clientId, Message("progress", new JsonObject { ["value"] = step, ["max"] = steps, ["prompt_id"] = promptId, ["node"] = spec.ClassType }));
+            }
+        }
+
+        // Test hooks used by the background workload: a model node fails or is interrupted on request.
+        if (inputs["simulate_error"] is JsonValue error && error.ToString().Split(": ", 2) is [var type, var message])
+        {
+            throw new NodeExecutionException(type, message + "\n");
+        }
+
+        if (inputs["simulate_interrupt"] is JsonValue interrupt && interrupt.TryGetValue<bool>(out var yes) && yes)
+        {
+            throw new InterruptedException();
+        }
+
+        // IMAGE outputs pass the first input image on (a blur of a canary's image keeps its size), or are noise.
+        return spec.Outputs.Select(o => o?.ToString() switch
+        {
+            "IMAGE" => (object?)(firstImage ?? Noise()),
+            "MASK" => new MaskBatch(firstImage?.Width ?? 64, firstImage?.Height ?? 64, [new float[(firstImage?.Width ?? 64) * (firstImage?.Height ?? 64)]]),
+            var type => new ModelHandle(type ?? "*"),
+        }).ToArray();
+    }
+
+    private static ImageBatch Noise()
+    {
+        var f = new float[64 * 64 * 3];
+        for (var i = 0; i < f.Length; i++)
+        {
+            f[i] = Random.Shared.NextSingle();
+        }
+
+        return new ImageBatch(64, 64, [f]);
+    }
+
+    /// <summary>The file's bytes, and its path as the server names it in errors (under /opt/ComfyUI, like the recordings).</summary>
+    private byte[] ReadInput(string value, out string shownPath)
+    {
+        var path = Files.ResolveLoadImage(value) ?? throw new NodeExecutionException("FileNotFoundError", $"[Errno 2] No such file or directory: {Py.Quote(value)}\n");
+        shownPath = "/opt/ComfyUI/" + Path.GetRelativePath(Files.Root, path).Replace('\\', '/');
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>
+    /// PreviewImage's random prefix belongs to the node object, which the server keeps for the same node id and class while
+    /// the following prompts have that node (its file counter climbs) and drops otherwise.
+    /// </summary>
+    private string PreviewPrefix(string nodeId)
+    {
+        lock (_previewPrefixes)
+        {
+            if (!_previewPrefixes.TryGetValue(nodeId, out var prefix))
+            {
+                _previewPrefixes[nodeId] = prefix = RandomSuffix();
+            }
+
+            return prefix;
+        }
+    }
+
+    private readonly Dictionary<string, string> _previewPrefixes = [];
+
+    private JsonObject Save(ImageBatch images, string type, string prefix, QueuedPrompt prompt)
+    {
+        List<(string, string)> text = [("prompt", prompt.Prompt.ToJsonString())];
+        foreach (var (key, value) in prompt.ExtraData["extra_pnginfo"] as JsonObject ?? [])
+        {
+            text.Add((key, value?.ToJsonString() ?? "null"));
+        }
+
+        var list = new JsonArray();
+        for (var i = 0; i < images.Frames.Count; i++)
+        {
+            var (name, subfolder) = Files.NextSaveName(type, prefix);
+            File.WriteAllBytes(Path.Combine(Files.Folder(type), subfolder, name), ImageOps.ToPng(images, i, corrupt: _scenario == Scenarios.WrongPixels, text));
+            list.Add(new JsonObject { ["filename"] = name, ["subfolder"] = subfolder, ["type"] = type });
+        }
+
+        return new JsonObject { ["images"] = list };
+    }
+
+    private static string RandomSuffix() =>
+        string.Create(5, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = (char)('a' + Random.Shared.Next(26));
+            }
+        });
+
+    /// <summary>Waits while the instance is stuck; an interrupt ends the wait (the node then finishes).</summary>
+    private async Task HoldWhileStuckAsync(string promptId, CancellationToken cancellationToken)
+    {
+        while (IsStuck && !IsInterrupted(promptId))
+        {
+            IsHolding = true;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken);
+        }
+
+        IsHolding = false;
+    }
+
+    /// <summary>Whether the worker is held by the stuck scenario right now.</summary>
+    public bool IsHolding { get; private set; }
+
+    /// <summary>Inside a sampler's steps: held while stuck, interrupted at once (ComfyUI checks the flag every step).</summary>
+    private async Task WaitWhileStuckAsync(string promptId, CancellationToken cancellationToken)
+    {
+        await HoldWhileStuckAsync(promptId, cancellationToken);
+        ThrowIfInterrupted(promptId);
+    }
+
+    private bool IsInterrupted(string promptId)
+    {
+        lock (_lock)
+        {
+            return _interruptRequested == promptId;
+        }
+    }
+
+    private void ThrowIfInterrupted(string promptId)
+    {
+        lock (_lock)
+        {
+            if (_interruptRequested == promptId)
+            {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    /// <summary>Nodes the outputs depend on, dependencies first.</summary>
+    private static List<string> Order(JsonObject prompt, IReadOnlyList<string> outputs)
+    {
+        var order = new List<string>();
+        var seen = new HashSet<string>();
+        void Visit(string id)
+        {
+            if (!seen.Add(id) || prompt[id] is not JsonObject node)
+            {
+                return;
+            }
+
+            foreach (var (_, value) in node["inputs"] as JsonObject ?? [])
+            {
+                if (value is JsonArray { Count: 2 } link && link[0] is JsonValue source)
+                {
+                    Visit(source.ToString());
+                }
+            }
+
+            order.Add(id);
+        }
+
+        foreach (var output in outputs)
+        {
+            Visit(output);
+        }
+
+        return order;
+    }
+
+    /// <summary>The cache key: class, literal inputs, linked nodes' keys, and the content of loaded files.</summary>
+    private string Signature(JsonObject prompt, string id, Dictionary<string, string> known)
+    {
+        var node = (JsonObject)prompt[id]!;
+        var sb = new StringBuilder(node["class_type"]!.ToString());
+        foreach (var (name, value) in (node["inputs"] as JsonObject ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            sb.Append('|').Append(name).Append('=');
+            if (value is JsonArray { Count: 2 } link && link[0] is JsonValue source && known.TryGetValue(source.ToString(), out var upstream))
+            {
+                sb.Append('<').Append(upstream).Append(">.").Append(link[1]);
+            }
+            else
+            {
+                sb.Append(value?.ToJsonString());
+            }
+
+            if (name == "image" && value is JsonValue v && Files.ResolveLoadImage(v.ToString()) is { } path)
+            {
+                sb.Append('#').Append(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))));
+            }
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+}
