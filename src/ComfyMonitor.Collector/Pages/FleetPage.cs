@@ -24,19 +24,10 @@ public static class FleetPage
     public static string Render(FleetState fleet, CollectorOptions options, TimeProvider time)
     {
         var entries = Entries(fleet).ToList();
-        var html = new StringBuilder(4096 + (entries.Count * 400));
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
-            <title>ComfyMonitor collector</title>
-            <style>
-            body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
-            table{border-collapse:collapse;font-size:.9rem}
-            th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
-            th{background:#f4f4f4}.down{color:#b00;font-weight:600}.up{color:#070}.stalled{color:#b60;font-weight:600}
+        var html = ComfyMonitor.Hosting.HtmlPage.Start("collector", 4096 + (entries.Count * 400), """
+            table{border-collapse:collapse;font-size:.9rem}th,td{padding:.3rem .6rem}
+            .down{color:#b00;font-weight:600}.up{color:#070}.stalled{color:#b60;font-weight:600}
             td.err{max-width:40rem;overflow-wrap:anywhere;color:#555}
-            </style></head><body>
-            <h1>ComfyMonitor collector</h1>
             """);
         var up = entries.Count(e => e.Up);
         html.Append(CultureInfo.InvariantCulture, $"<p>{entries.Count} instances, {up} up, {entries.Count(e => e.Stalled == true)} stalled. ");

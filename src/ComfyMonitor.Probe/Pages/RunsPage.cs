@@ -16,19 +16,10 @@ public static class RunsPage
 
     public static string Render(ProbeFleet fleet, ProbeOptions options)
     {
-        var html = new StringBuilder(8192);
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="15">
-            <title>ComfyMonitor probe</title>
-            <style>
-            body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
-            table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}
-            th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-            th{background:#f4f4f4}.ok{color:#070}.fail{color:#b00;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+        var html = ComfyMonitor.Hosting.HtmlPage.Start("probe", 8192, """
+            table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}th,td{padding:.25rem .5rem}
+            .ok{color:#070}.fail{color:#b00;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
             td.detail{max-width:40rem;overflow-wrap:anywhere;color:#555}
-            </style></head><body>
-            <h1>ComfyMonitor probe</h1>
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Canaries every {options.Interval.TotalSeconds:0.#} s, timeout {options.Timeout.TotalSeconds:0.#} s. ");
         html.Append("<a href=\"/metrics\">/metrics</a> · <a href=\"/api/runs\">/api/runs</a> · <a href=\"/health\">/health</a></p>\n");
