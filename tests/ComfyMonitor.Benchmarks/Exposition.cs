@@ -1,53 +1,52 @@
-using System.Globalization;
+using System.Text.RegularExpressions;
+using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Benchmarks;
 
 /// <summary>
-/// A Prometheus text exposition read once and indexed by the <c>comfyui_instance</c> label, so that judging hundreds
-/// of instances does not scan megabytes of text for each question.
+/// A Prometheus text exposition read once (the tests' <see cref="PrometheusText"/>) and indexed by the
+/// <c>comfyui_instance</c> label, so that judging hundreds of instances does not go through every sample for each question.
 /// </summary>
-internal sealed class Exposition
+internal sealed partial class Exposition
 {
-    private const string InstanceLabel = "comfyui_instance=\"";
-
-    private readonly Dictionary<string, List<(string Line, double Value)>> _byInstance = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<PrometheusText.Sample>> _byInstance = new(StringComparer.Ordinal);
 
     public Exposition(string text)
     {
-        Text = text;
-        foreach (var line in text.Split('\n'))
+        Parsed = PrometheusText.Parse(text);
+        foreach (var sample in Parsed.Samples)
         {
-            var at = line.IndexOf(InstanceLabel, StringComparison.Ordinal);
-            if (line.StartsWith('#') || at < 0)
+            if (sample.Labels.TryGetValue("comfyui_instance", out var instance))
             {
-                continue;
-            }
+                if (!_byInstance.TryGetValue(instance, out var samples))
+                {
+                    _byInstance[instance] = samples = [];
+                }
 
-            var start = at + InstanceLabel.Length;
-            var instance = line[start..line.IndexOf('"', start)];
-            var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            if (!_byInstance.TryGetValue(instance, out var lines))
-            {
-                _byInstance[instance] = lines = [];
+                samples.Add(sample);
             }
-
-            lines.Add((line, value));
         }
     }
 
-    public string Text { get; }
+    public PrometheusText Parsed { get; }
 
     /// <summary>When the exposition was read.</summary>
     public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
 
-    /// <summary>The sum of the samples of <paramref name="name"/> for <paramref name="instance"/> whose line contains <paramref name="filter"/>.</summary>
-    public double Sum(string instance, string name, string filter = "") => Samples(instance, name, filter).Sum();
+    /// <summary>The sum of the samples of <paramref name="name"/> for <paramref name="instance"/> with the labels of <paramref name="filter"/> (e.g. <c>,endpoint="history",reason="timeout"</c>).</summary>
+    public double Sum(string instance, string name, string filter = "") => Samples(instance, name, filter).Sum(s => s.Value);
 
     /// <summary>Whether <paramref name="instance"/> has a sample of <paramref name="name"/> at all.</summary>
     public bool Has(string instance, string name) => Samples(instance, name, "").Any();
 
-    private IEnumerable<double> Samples(string instance, string name, string filter) =>
-        _byInstance.TryGetValue(instance, out var lines)
-            ? lines.Where(l => l.Line.StartsWith(name + "{", StringComparison.Ordinal) && l.Line.Contains(filter, StringComparison.Ordinal)).Select(l => l.Value)
+    private IEnumerable<PrometheusText.Sample> Samples(string instance, string name, string filter)
+    {
+        var labels = LabelPair().Matches(filter).Select(m => (Key: m.Groups[1].Value, Value: m.Groups[2].Value)).ToList();
+        return _byInstance.TryGetValue(instance, out var samples)
+            ? samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value))
             : [];
+    }
+
+    [GeneratedRegex(@"(\w+)=""([^""]*)""")]
+    private static partial Regex LabelPair();
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Benchmarks;
 
@@ -7,21 +8,15 @@ internal sealed class Histogram(SortedDictionary<double, double> buckets)
 {
     public SortedDictionary<double, double> Buckets { get; } = buckets;
 
-    public static Histogram Parse(string exposition, string name)
+    /// <summary>The buckets of <paramref name="name"/>, summed over every series (every instance and endpoint).</summary>
+    public static Histogram Of(PrometheusText exposition, string name)
     {
         var buckets = new SortedDictionary<double, double>();
-        foreach (var line in exposition.Split('\n'))
+        foreach (var sample in exposition.Named(name + "_bucket"))
         {
-            if (!line.StartsWith(name + "_bucket{", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
-            le = le[..le.IndexOf('"')];
+            var le = sample.Labels["le"];
             var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
-            var value = double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            buckets[bound] = buckets.GetValueOrDefault(bound) + value;
+            buckets[bound] = buckets.GetValueOrDefault(bound) + sample.Value;
         }
 
         return new Histogram(buckets);

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using ComfyMonitor.Testing;
+
 namespace ComfyMonitor.Benchmarks;
 
 /// <summary>
@@ -64,22 +66,22 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
 
         Console.WriteLine($"warming up for one interval ({interval.TotalSeconds:0.#} s) ...");
         await Task.Delay(interval + TimeSpan.FromSeconds(2));
-        var before = await http.GetStringAsync(metricsUrl);
+        var before = PrometheusText.Parse(await http.GetStringAsync(metricsUrl));
         var cpu0 = ProcessStats.CpuSeconds(collector.Id);
-        var read0 = Sum(before, "comfymonitor_response_bytes_total", "");
+        var read0 = before.Sum("comfymonitor_response_bytes_total");
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"measuring for {duration.TotalSeconds:0} s ...");
         await Task.Delay(duration);
-        var after = await http.GetStringAsync(metricsUrl);
+        var after = PrometheusText.Parse(await http.GetStringAsync(metricsUrl));
         var cpu = ProcessStats.CpuSeconds(collector.Id) - cpu0;
         var elapsed = clock.Elapsed.TotalSeconds;
         var rss = ProcessStats.RssBytes(collector.Id);
 
-        var cycles = Histogram.Parse(after, "comfyui_scrape_duration_seconds").Count - Histogram.Parse(before, "comfyui_scrape_duration_seconds").Count;
-        var instanceCycles = Sum(after, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"") - Sum(before, "comfyui_scrape_duration_seconds_count", "endpoint=\"system_stats\"");
-        var lag = Histogram.Parse(after, "comfymonitor_scrape_lag_seconds").Minus(Histogram.Parse(before, "comfymonitor_scrape_lag_seconds"));
-        var up = Sum(after, "comfyui_up", "");
-        var read = Sum(after, "comfymonitor_response_bytes_total", "") - read0;
+        var cycles = Histogram.Of(after, "comfyui_scrape_duration_seconds").Count - Histogram.Of(before, "comfyui_scrape_duration_seconds").Count;
+        var instanceCycles = after.Sum("comfyui_scrape_duration_seconds_count", ("endpoint", "system_stats")) - before.Sum("comfyui_scrape_duration_seconds_count", ("endpoint", "system_stats"));
+        var lag = Histogram.Of(after, "comfymonitor_scrape_lag_seconds").Minus(Histogram.Of(before, "comfymonitor_scrape_lag_seconds"));
+        var up = after.Sum("comfyui_up");
+        var read = after.Sum("comfymonitor_response_bytes_total") - read0;
 
         var renders = new List<double>();
         var size = 0;
@@ -291,11 +293,6 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         process.BeginErrorReadLine();
         return process;
     }
-
-    internal static double Sum(string exposition, string name, string labelFilter) =>
-        exposition.Split('\n')
-            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains(labelFilter, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     internal static Process Start(string dll, string arguments, Dictionary<string, string> environment, Action<string>? onLine = null)
     {

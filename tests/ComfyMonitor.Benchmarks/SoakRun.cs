@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
+using ComfyMonitor.Testing;
+
 namespace ComfyMonitor.Benchmarks;
 
 /// <summary>
@@ -130,7 +132,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             }
 
             // A series folded into OpenTelemetry's overflow series is a reading lost.
-            if (overflow is null && Overflowed(after.Collector.Text).Concat(Overflowed(after.Probe.Text)).ToList() is { Count: > 0 } overflowed)
+            if (overflow is null && Overflowed(after.Collector.Parsed).Concat(Overflowed(after.Probe.Parsed)).ToList() is { Count: > 0 } overflowed)
             {
                 overflow = $"phase {round}: these metrics passed their series limit ({Overflow}): {string.Join(", ", overflowed.Distinct())}";
             }
@@ -167,7 +169,7 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             }
 
             last = now;
-            static long Heap(Exposition metrics) => (long)ScaleRun.Sum(metrics.Text, "dotnet_gc_last_collection_heap_size_bytes", "");
+            static long Heap(Exposition metrics) => (long)metrics.Parsed.Sum("dotnet_gc_last_collection_heap_size_bytes");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{clock.Elapsed:hh\\:mm\\:ss}] phase {round + 1}/{phases}: collector {now[0].Rss >> 20} MiB (GC heap {Heap(after.Collector) >> 20} MiB) {now[0].Handles} fds, probe {now[1].Rss >> 20} MiB (GC heap {Heap(after.Probe) >> 20} MiB) {now[1].Handles} fds, {Interlocked.Read(ref _errorLines)} error lines"));
         }
@@ -248,8 +250,8 @@ internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
             ? metrics.Sum(instance, VramFree) + metrics.Sum(instance, TorchVramTotal)
             : null;
 
-    private static IEnumerable<string> Overflowed(string exposition) =>
-        exposition.Split('\n').Where(l => !l.StartsWith('#') && l.Contains(Overflow, StringComparison.Ordinal)).Select(l => l[..l.IndexOf('{')]);
+    private static IEnumerable<string> Overflowed(PrometheusText exposition) =>
+        exposition.Samples.Where(s => s.Labels.GetValueOrDefault("otel_metric_overflow") == "true").Select(s => s.Name);
 
     private static async Task<(Exposition Collector, Exposition Probe)> SnapshotAsync(HttpClient http) =>
         (new(await http.GetStringAsync($"http://127.0.0.1:{CollectorPort}/metrics")), new(await http.GetStringAsync($"http://127.0.0.1:{ProbePort}/metrics")));

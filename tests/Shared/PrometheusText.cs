@@ -69,6 +69,10 @@ internal sealed partial class PrometheusText
     public double? Value(string name, string instance, params (string Key, string Value)[] labels) =>
         For(name, instance).Where(s => labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value)).Select(s => (double?)s.Value).SingleOrDefault();
 
+    /// <summary>The sum of the samples of <paramref name="name"/>, of every instance, whose labels include <paramref name="labels"/>.</summary>
+    public double Sum(string name, params (string Key, string Value)[] labels) =>
+        Named(name).Where(s => labels.All(l => s.Labels.GetValueOrDefault(l.Key) == l.Value)).Sum(s => s.Value);
+
     public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
