@@ -164,12 +164,15 @@ public sealed class CollectorMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
 
-    public void RecordRequest(string instance, string endpoint, double seconds) =>
-        _scrapeDuration.Record(seconds, new KeyValuePair<string, object?>(InstanceLabel, instance), new KeyValuePair<string, object?>("endpoint", endpoint));
-
-    public void RecordPrompts(string instance, CycleOutcome outcome)
+    /// <summary>What one cycle of an instance adds to the histograms: its requests' durations and its newly finished prompts'.</summary>
+    public void Record(string instance, CycleOutcome outcome)
     {
         var tag = new KeyValuePair<string, object?>(InstanceLabel, instance);
+        foreach (var (endpoint, seconds) in outcome.RequestSeconds)
+        {
+            _scrapeDuration.Record(seconds, tag, new KeyValuePair<string, object?>("endpoint", endpoint));
+        }
+
         foreach (var s in outcome.ExecutionSeconds)
         {
             _executionDuration.Record(s, tag);

@@ -3,8 +3,6 @@ using ComfyMonitor.Collector.Pages;
 using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
 using Microsoft.Extensions.Options;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -39,7 +37,7 @@ public static class CollectorExtensions
             limits[name] = (perInstance * maxInstances) + 100;
         }
 
-        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
+        services.AddSeriesLimits(limits);
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = ComfyMonitor.Hosting.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);

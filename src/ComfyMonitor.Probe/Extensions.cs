@@ -6,7 +6,6 @@ using ComfyMonitor.Probe.Pages;
 using ComfyMonitor.Probe.Running;
 using ComfyMonitor.Probe.State;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -33,7 +32,7 @@ public static class ProbeExtensions
         var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
         var limits = ProbeMetrics.SeriesPerCanary.ToDictionary(series => series.Key, series => (series.Value * canaries * maxInstances) + 100);
         limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
-        services.AddOpenTelemetry().WithMetrics(m => m.SetCardinalityLimits(limits));
+        services.AddSeriesLimits(limits);
         services.AddSingleton<ProbeFleet>();
         services.AddSingleton<ProbeMetrics>();
         services.AddSingleton<CanaryRunner>();

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using ComfyMonitor.Collector.Scraping;
@@ -13,17 +12,14 @@ namespace ComfyMonitor.Collector.Tests;
 public sealed class ModelInventoryTests : IAsyncLifetime
 {
     private SimulatorHost _sim = null!;
-    private ServiceProvider _services = null!;
 
     public async ValueTask InitializeAsync()
     {
         _sim = await SimulatorHost.StartAsync(instances: 3);
-        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
         await _sim.DisposeAsync();
     }
 
@@ -149,9 +145,8 @@ public sealed class ModelInventoryTests : IAsyncLifetime
     {
         var endpoint = new ComfyEndpoint("models-test", _sim.Url());
         var state = new InstanceState(endpoint.Name, options, time);
-        var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>(), new FleetState());
         var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions(), handler);
-        return (new InstanceScraper(endpoint, client, state, metrics, options), state);
+        return (new InstanceScraper(endpoint, client, state, options), state);
     }
 
     /// <summary>Passes requests to the simulator and notes their paths; answers the /models routes itself with <see cref="Answer"/> when set.</summary>

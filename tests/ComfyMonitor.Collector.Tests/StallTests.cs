@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
@@ -12,17 +11,14 @@ namespace ComfyMonitor.Collector.Tests;
 public sealed class StallTests : IAsyncLifetime
 {
     private SimulatorHost _sim = null!;
-    private ServiceProvider _services = null!;
 
     public async ValueTask InitializeAsync()
     {
         _sim = await SimulatorHost.StartAsync();
-        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
         await _sim.DisposeAsync();
     }
 
@@ -140,8 +136,7 @@ public sealed class StallTests : IAsyncLifetime
     {
         var endpoint = new ComfyEndpoint("stall-test", _sim.Url());
         var state = new InstanceState(endpoint.Name, options, time);
-        var metrics = new CollectorMetrics(_services.GetRequiredService<IMeterFactory>(), new FleetState());
         var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions());
-        return (new InstanceScraper(endpoint, client, state, metrics, options), state);
+        return (new InstanceScraper(endpoint, client, state, options), state);
     }
 }

@@ -8,9 +8,11 @@ namespace ComfyMonitor.Collector.Scraping;
 /// <summary>
 /// One cycle against one instance: /system_stats, /queue, the new part of /history, and /extensions and the model
 /// folders when due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
-/// only until an entry already counted comes back, so a quiet instance costs one entry per cycle.
+/// only until an entry already counted comes back, so a quiet instance costs one entry per cycle. The answers go to the
+/// instance's state, which returns what the cycle adds to the histograms: the scraper records no metric itself (the job
+/// hands the outcome to <see cref="CollectorMetrics"/>).
 /// </summary>
-public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, InstanceState state, CollectorMetrics metrics, CollectorOptions options)
+public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, InstanceState state, CollectorOptions options)
 {
     private const int HistoryGrowth = 8;
 
@@ -20,20 +22,21 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
 
     public InstanceState State => state;
 
-    public async Task ScrapeAsync(CancellationToken cancellationToken)
+    public async Task<CycleOutcome> ScrapeAsync(CancellationToken cancellationToken)
     {
+        var requests = new List<(string, double)>();
         // One request after another over the instance's one kept-alive connection, each with its own timeout.
         // When /system_stats cannot connect or times out, the instance is down: the rest is not asked.
         var errors = new List<(string, ComfyError)>();
-        var stats = Take(InstanceState.SystemStatsEndpoint, await TimedAsync(InstanceState.SystemStatsEndpoint, client.GetSystemStatsAsync, cancellationToken), errors);
+        var stats = Take(InstanceState.SystemStatsEndpoint, await TimedAsync(requests, InstanceState.SystemStatsEndpoint, client.GetSystemStatsAsync, cancellationToken), errors);
         QueueState? queue = null;
         IReadOnlyList<HistoryEntry>? history = null;
         IReadOnlyList<string>? extensions = null;
         IReadOnlyList<ModelFolder>? models = null;
         if (stats is not null || errors[0].Item2.Reason is not (ComfyErrorReason.Connect or ComfyErrorReason.Timeout))
         {
-            queue = Take(InstanceState.QueueEndpoint, await TimedAsync(InstanceState.QueueEndpoint, client.GetQueueAsync, cancellationToken), errors);
-            var (entries, historyError) = await ReadNewHistoryAsync(cancellationToken);
+            queue = Take(InstanceState.QueueEndpoint, await TimedAsync(requests, InstanceState.QueueEndpoint, client.GetQueueAsync, cancellationToken), errors);
+            var (entries, historyError) = await ReadNewHistoryAsync(requests, cancellationToken);
             history = entries;
             if (historyError is not null)
             {
@@ -42,12 +45,12 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
 
             if (state.ExtensionsDue)
             {
-                extensions = Take(InstanceState.ExtensionsEndpoint, await TimedAsync(InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken), errors);
+                extensions = Take(InstanceState.ExtensionsEndpoint, await TimedAsync(requests, InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken), errors);
             }
 
             if (options.ModelsEnabled && state.Models.Due)
             {
-                models = await ReadModelsAsync(errors, cancellationToken);
+                models = await ReadModelsAsync(requests, errors, cancellationToken);
             }
         }
 
@@ -60,15 +63,16 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             Models = models,
             Errors = errors,
         });
-        metrics.RecordPrompts(Name, outcome);
+        outcome.RequestSeconds.AddRange(requests);
+        return outcome;
     }
 
-    private async Task<(IReadOnlyList<HistoryEntry>? Entries, ComfyError? Error)> ReadNewHistoryAsync(CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<HistoryEntry>? Entries, ComfyError? Error)> ReadNewHistoryAsync(List<(string, double)> requests, CancellationToken cancellationToken)
     {
         var size = 1;
         while (true)
         {
-            var result = await TimedAsync(InstanceState.HistoryEndpoint, ct => client.GetHistoryAsync(size, cancellationToken: ct), cancellationToken);
+            var result = await TimedAsync(requests, InstanceState.HistoryEndpoint, ct => client.GetHistoryAsync(size, cancellationToken: ct), cancellationToken);
             if (!result.IsSuccess)
             {
                 return (null, result.Error);
@@ -90,9 +94,9 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
     /// server without the routes or without the folder: no folder, no error. Any other failure ends the read (null), so
     /// that what was read before stays until a complete read.
     /// </summary>
-    private async Task<IReadOnlyList<ModelFolder>?> ReadModelsAsync(List<(string, ComfyError)> errors, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ModelFolder>?> ReadModelsAsync(List<(string, double)> requests, List<(string, ComfyError)> errors, CancellationToken cancellationToken)
     {
-        var listing = await TimedAsync(InstanceState.ModelsEndpoint, client.GetModelFoldersAsync, cancellationToken);
+        var listing = await TimedAsync(requests, InstanceState.ModelsEndpoint, client.GetModelFoldersAsync, cancellationToken);
         if (!listing.IsSuccess)
         {
             return NotFound(listing.Error) ? [] : Failed(listing.Error);
@@ -104,7 +108,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
         var folders = new List<ModelFolder>();
         foreach (var folder in wanted)
         {
-            var files = await TimedAsync(InstanceState.ModelsEndpoint, ct => client.GetModelFilesAsync(folder, ct), cancellationToken);
+            var files = await TimedAsync(requests, InstanceState.ModelsEndpoint, ct => client.GetModelFilesAsync(folder, ct), cancellationToken);
             if (files.IsSuccess)
             {
                 folders.Add(new ModelFolder(ComfyMonitor.Discovery.LabelValues.Clean(folder), files.Value.Count, InstanceState.Fingerprint(files.Value)));
@@ -126,11 +130,11 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
         }
     }
 
-    private async Task<ComfyResult<T>> TimedAsync<T>(string endpointName, Func<CancellationToken, Task<ComfyResult<T>>> call, CancellationToken cancellationToken)
+    private static async Task<ComfyResult<T>> TimedAsync<T>(List<(string, double)> requests, string endpointName, Func<CancellationToken, Task<ComfyResult<T>>> call, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var result = await call(cancellationToken);
-        metrics.RecordRequest(Name, endpointName, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        requests.Add((endpointName, Stopwatch.GetElapsedTime(started).TotalSeconds));
         return result;
     }
 

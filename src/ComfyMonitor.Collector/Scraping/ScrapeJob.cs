@@ -22,7 +22,7 @@ public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics
         }
 
         var before = scraper.State.Snapshot;
-        await scraper.ScrapeAsync(cancellationToken);
+        metrics.Record(scraper.Name, await scraper.ScrapeAsync(cancellationToken));
         var after = scraper.State.Snapshot;
         if (before.LastScrape is not null && before.Up == after.Up)
         {
