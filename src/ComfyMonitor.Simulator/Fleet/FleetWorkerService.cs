@@ -7,7 +7,7 @@ internal sealed class FleetWorkerService(SimulatedFleet fleet) : BackgroundServi
     {
         if (fleet.Options.HistoryFill > 0)
         {
-            var body = Workload.WorkloadService.Txt2Img();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(Workload.WorkloadService.Txt2Img().ToJsonString())!;
             var graph = (System.Text.Json.Nodes.JsonObject)body["prompt"]!.DeepClone();
             var extra = (System.Text.Json.Nodes.JsonObject)body["extra_data"]!.DeepClone();
             foreach (var instance in fleet.Instances)

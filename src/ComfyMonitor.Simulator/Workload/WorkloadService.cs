@@ -7,7 +7,7 @@ namespace ComfyMonitor.Simulator.Workload;
 /// Background traffic: each instance gets Workload prompts a minute, like users of the web UI
 /// (text-to-image graphs with a workflow in extra_data and no client_id), at random moments.
 /// </summary>
-internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, ILogger<WorkloadService> logger) : BackgroundService
+internal sealed partial class WorkloadService(SimulatedFleet fleet, TimeProvider time, ILogger<WorkloadService> logger) : BackgroundService
 {
     private static readonly string[] Subjects = ["a lighthouse on a cliff at dawn", "a red fox in the snow", "a city street at night, rain", "a bowl of fruit, oil painting"];
 
@@ -30,10 +30,24 @@ internal sealed class WorkloadService(SimulatedFleet fleet, TimeProvider time, I
                     continue;
                 }
 
-                await instance.SubmitAsync(Txt2Img());
+                try
+                {
+                    // As the server receives it: parsed from JSON text, not the C# values it was built from (a number
+                    // built as an int is not readable as a long, as every parsed JSON number is).
+                    await instance.SubmitAsync(JsonNode.Parse(Txt2Img().ToJsonString())!.AsObject());
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One failed submit must not stop the background traffic, nor (as an unhandled exception of a
+                    // background service) the whole simulator.
+                    LogSubmitFailed(logger, instance.Index, ex);
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A background prompt could not be submitted to instance {Index}")]
+    private static partial void LogSubmitFailed(ILogger logger, int index, Exception exception);
 
     /// <summary>Share of background prompts that fail in KSampler, and share that get interrupted there.</summary>
     public const double ErrorShare = 0.05;
