@@ -20,6 +20,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
     private const int BasePort = 25000;
     private const int ControlPort = 24990;
     private const int CollectorPort = 24464;
+    private const int PrometheusPort = 24190;
 
     public async Task<int> RunAsync()
     {
@@ -34,10 +35,10 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["targets"] = new JsonArray(Enumerable.Range(0, instances).Select(i => (JsonNode)$"127.0.0.1:{BasePort + i}").ToArray()),
         }).ToJsonString());
 
-        EnsureInstalled(("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"), ("wrk", "wrk"));
+        EnsureInstalled(("prometheus-blackbox-exporter", "prometheus-blackbox-exporter"), ("wrk", "wrk"), ("prometheus", "prometheus"));
         try
         {
-            return await MeasureAsync(simulatorDll, collectorDll, configuration, targets);
+            return await MeasureAsync(simulatorDll, collectorDll, configuration, targets, work);
         }
         finally
         {
@@ -46,7 +47,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }
     }
 
-    private async Task<int> MeasureAsync(string simulatorDll, string collectorDll, string configuration, string targets)
+    private async Task<int> MeasureAsync(string simulatorDll, string collectorDll, string configuration, string targets, string work)
     {
         Console.WriteLine($"scale: {instances} instances, interval {interval.TotalSeconds:0.#} s, duration {duration.TotalSeconds:0} s, build {configuration}, {Environment.ProcessorCount} cores");
         var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)} --history-fill {history}", []);
@@ -64,6 +65,8 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         var metricsUrl = $"http://127.0.0.1:{CollectorPort}/metrics";
         await WaitAsync(http, metricsUrl, TimeSpan.FromSeconds(60));
 
+        // The bill users pay: a real Prometheus scrapes the collector every 15 s during the run, as theirs would.
+        var prometheus = await StartPrometheusAsync(http, work);
         Console.WriteLine($"warming up for one interval ({interval.TotalSeconds:0.#} s) ...");
         await Task.Delay(interval + TimeSpan.FromSeconds(2));
         var before = PrometheusText.Parse(await http.GetStringAsync(metricsUrl));
@@ -92,6 +95,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             renders.Add(watch.Elapsed.TotalSeconds);
         }
 
+        (long Rss, double? Series, double? ScrapeSeconds)? prometheusCost = prometheus is null ? null : await PrometheusCostAsync(http, prometheus);
         Stop(collector);
         var (blackboxCpuPerProbe, blackboxProbes) = await BlackboxAsync(http, Math.Min(duration.TotalSeconds, 30));
         var wrk = Wrk($"http://127.0.0.1:{BasePort}/system_stats");
@@ -118,6 +122,11 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["rss_bytes_per_instance"] = rss / instances,
             ["metrics_render_seconds"] = renders.Order().ElementAt(renders.Count / 2),
             ["metrics_size_bytes"] = size,
+            ["series_per_instance"] = Math.Round((double)after.Samples.Count(s => s.Labels.ContainsKey("comfyui_instance")) / instances, 1),
+            ["exposition_bytes_per_instance"] = Math.Round((double)size / instances),
+            ["prometheus_rss_bytes"] = prometheusCost?.Rss,
+            ["prometheus_head_series"] = prometheusCost?.Series,
+            ["prometheus_scrape_seconds"] = prometheusCost?.ScrapeSeconds,
             ["history_entries_per_instance"] = history,
             ["blackbox_probes"] = blackboxProbes,
             ["blackbox_cpu_seconds_per_probe"] = blackboxCpuPerProbe,
@@ -223,6 +232,40 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         Stop(blackbox);
         File.Delete(config);
         return (probes > 0 ? cpu / probes : null, probes);
+    }
+
+    /// <summary>The Prometheus binary (Debian's prometheus) scraping the collector every 15 s, or null when it is not installed.</summary>
+    private static async Task<Process?> StartPrometheusAsync(HttpClient http, string work)
+    {
+        if (!OnPath("prometheus"))
+        {
+            Console.WriteLine("prometheus is not installed (apt-get install prometheus): no Prometheus-side figures");
+            return null;
+        }
+
+        var config = Path.Combine(work, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\nscrape_configs:\n  - job_name: collector\n    static_configs: [{{targets: [\"127.0.0.1:{CollectorPort}\"]}}]\n");
+        var prometheus = StartExecutable("prometheus",
+            $"--config.file={config} --storage.tsdb.path={Path.Combine(work, "prometheus-data")} --web.listen-address=127.0.0.1:{PrometheusPort} --log.level=warn");
+        await WaitAsync(http, $"http://127.0.0.1:{PrometheusPort}/-/ready", TimeSpan.FromSeconds(60));
+        return prometheus;
+    }
+
+    /// <summary>What scraping the collector costs Prometheus: its resident memory, its head series and the last scrape's duration.</summary>
+    private static async Task<(long Rss, double? Series, double? ScrapeSeconds)> PrometheusCostAsync(HttpClient http, Process prometheus)
+    {
+        async Task<double?> QueryAsync(string expr)
+        {
+            var body = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{PrometheusPort}/api/v1/query?query={Uri.EscapeDataString(expr)}"));
+            return body?["data"]?["result"]?.AsArray().FirstOrDefault()?["value"]?[1]?.GetValue<string>() is { } v
+                ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+        }
+
+        var tsdb = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{PrometheusPort}/api/v1/status/tsdb"));
+        var series = tsdb?["data"]?["headStats"]?["numSeries"]?.GetValue<double>();
+        var cost = (ProcessStats.RssBytes(prometheus.Id), series, await QueryAsync("scrape_duration_seconds{job=\"collector\"}"));
+        Stop(prometheus);
+        return cost;
     }
 
     /// <summary>The loopback floor: requests per second wrk gets from one simulated instance.</summary>

@@ -33,6 +33,10 @@ public sealed class BenchmarkToolTests
         Assert.Null(result["blackbox_cpu_ratio"]);
         Assert.Null(result["blackbox_cpu_seconds_per_probe"]);
         Assert.Null(result["wrk_requests_per_second_one_instance"]);
+        Assert.Null(result["prometheus_rss_bytes"]);
+        Assert.Null(result["prometheus_scrape_seconds"]);
+        Assert.True((double)result["series_per_instance"]! > 10, result.ToJsonString());
+        Assert.True((double)result["exposition_bytes_per_instance"]! > 1000, result.ToJsonString());
 
         // The simulator and the collector it started are gone.
         var left = Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "cmdline")).Where(File.Exists)
