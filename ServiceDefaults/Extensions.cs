@@ -104,10 +104,6 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Series limits (OpenTelemetry keeps 2,000 per metric otherwise) for this host's own instruments of the given names;
-    /// instruments of the same names that another host of the process makes stay that host's (see ConfigureOpenTelemetry).
-    /// </summary>
-    /// <summary>
     /// The series limit of each named metric of the service's own meters (OpenTelemetry keeps 2,000 series per metric
     /// unless told otherwise and folds the rest into an overflow series): the one place besides <see cref="AddServiceDefaults"/>
     /// where a service touches OpenTelemetry's setup.
@@ -118,6 +114,10 @@ public static class ServiceDefaultsExtensions
         return services;
     }
 
+    /// <summary>
+    /// Series limits (OpenTelemetry keeps 2,000 per metric otherwise) for this host's own instruments of the given names;
+    /// instruments of the same names that another host of the process makes stay that host's (see ConfigureOpenTelemetry).
+    /// </summary>
     public static MeterProviderBuilder SetCardinalityLimits(this MeterProviderBuilder metrics, IReadOnlyDictionary<string, int> limits) =>
         ((IDeferredMeterProviderBuilder)metrics).Configure((services, provider) =>
         {

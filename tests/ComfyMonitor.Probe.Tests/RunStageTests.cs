@@ -1,4 +1,5 @@
 using ComfyMonitor.Probe.Running;
+using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Probe.Tests;
 
@@ -34,7 +35,7 @@ public sealed class RunStageTests
         stage.Submitted();
         Assert.False(deadline.IsCancellationRequested);
         stage.Observe(running: false, pending: true);
-        await WaitAsync(() => deadline.IsCancellationRequested, "the queue-wait deadline");
+        await SimulatorHttp.WaitUntilAsync(() => Task.FromResult(deadline.IsCancellationRequested), TimeSpan.FromSeconds(10), "never saw the queue-wait deadline");
         Assert.Equal(RunStage.Stage.Waiting, stage.Current);
         Assert.True(stage.Elapsed >= TimeSpan.FromMilliseconds(100));
     }
@@ -44,7 +45,7 @@ public sealed class RunStageTests
     {
         using var preparing = new CancellationTokenSource();
         _ = new RunStage(preparing, new ProbeOptions { Timeout = TimeSpan.FromMilliseconds(100), MaxQueueWait = TimeSpan.FromHours(1) });
-        await WaitAsync(() => preparing.IsCancellationRequested, "the timeout of uploads and submit");
+        await SimulatorHttp.WaitUntilAsync(() => Task.FromResult(preparing.IsCancellationRequested), TimeSpan.FromSeconds(10), "never saw the timeout of uploads and submit");
 
         using var executing = new CancellationTokenSource();
         var stage = new RunStage(executing, new ProbeOptions { Timeout = TimeSpan.FromHours(1), MaxQueueWait = TimeSpan.FromMilliseconds(1) });
@@ -53,15 +54,5 @@ public sealed class RunStageTests
         stage.Observe(running: false, pending: true);
         Assert.Equal(RunStage.Stage.Executing, stage.Current);
         Assert.False(executing.IsCancellationRequested);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"never saw {what}");
-            await Task.Delay(20);
-        }
     }
 }

@@ -16,6 +16,10 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
 {
     private const int HistoryGrowth = 8;
 
+    /// <summary>The configured model folders (null: every folder the server lists), read from the options once, not every cycle.</summary>
+    private readonly IReadOnlyList<string>? _modelFolders = options.ModelFolderList;
+    private readonly bool _readModels = options.ModelsEnabled;
+
     public string Name => endpoint.Name;
 
     public ComfyEndpoint Endpoint => endpoint;
@@ -48,7 +52,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
                 extensions = Take(InstanceState.ExtensionsEndpoint, await TimedAsync(requests, InstanceState.ExtensionsEndpoint, client.GetExtensionsAsync, cancellationToken), errors);
             }
 
-            if (options.ModelsEnabled && state.Models.Due)
+            if (_readModels && state.Models.Due)
             {
                 models = await ReadModelsAsync(requests, errors, cancellationToken);
             }
@@ -102,7 +106,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             return NotFound(listing.Error) ? [] : Failed(listing.Error);
         }
 
-        var wanted = options.ModelFolderList is { } configured
+        var wanted = _modelFolders is { } configured
             ? configured.Where(f => listing.Value.Contains(f, StringComparer.Ordinal))
             : listing.Value.Distinct(StringComparer.Ordinal).Take(CollectorOptions.MaxModelFolders);
         var folders = new List<ModelFolder>();

@@ -46,8 +46,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
     /// <summary>Every endpoint × reason starts at 0, so that rate() works from the first error on.</summary>
     private readonly Dictionary<(string, string), long> _scrapeErrors = new(
-        from endpoint in options.ModelsEnabled ? [SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint, ModelsEndpoint]
-            : new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }
+        from endpoint in new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }.Concat(options.ModelsEnabled ? [ModelsEndpoint] : [])
         from reason in Enum.GetValues<ComfyErrorReason>()
         select KeyValuePair.Create((endpoint, ComfyError.ToLabel(reason)), 0L));
 

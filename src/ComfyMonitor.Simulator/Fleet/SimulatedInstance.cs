@@ -119,7 +119,10 @@ public sealed partial class SimulatedInstance
         Files.EmptyTemp();
     }
 
-    /// <summary>POST /prompt: (status code, body).</summary>
+    /// <summary>
+    /// POST /prompt: (status code, body). The body is JSON as parsed from text, as the route gives it (the validator reads
+    /// its numbers as parsed JSON numbers): in-process callers pass what the server would receive, not C#-built values.
+    /// </summary>
     public async Task<(int Status, JsonObject Body)> SubmitAsync(JsonObject body)
     {
         var number = Interlocked.Increment(ref _counter) - 1;
