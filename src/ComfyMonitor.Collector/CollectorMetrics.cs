@@ -45,33 +45,6 @@ public sealed class CollectorMetrics
 
     public const string InstanceLabel = "comfyui_instance";
 
-    /// <summary>
-    /// Series per instance of each metric, at most: sizes OpenTelemetry's per-metric series limit. The model metrics
-    /// depend on Collector:ModelFolders: <see cref="ModelSeriesPerInstance"/>.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, int> SeriesPerInstance = new Dictionary<string, int>
-    {
-        [ScrapeDuration] = 5,
-        [ScrapeErrors] = 20,
-        [VramTotal] = 2,
-        [VramFree] = 2,
-        [TorchVramTotal] = 2,
-        [TorchVramFree] = 2,
-        [PromptsCompleted] = 3,
-        [ProbePrompts] = 3,
-        [PromptFailures] = 3,
-        [NodeErrors] = 8,
-        [BuildInfo] = 2,
-        [ExtensionsInfo] = 2,
-    };
-
-    /// <summary>Series per instance of the model metrics for the configured folders (two fingerprints while one changes).</summary>
-    public static IReadOnlyDictionary<string, int> ModelSeriesPerInstance(CollectorOptions options)
-    {
-        var folders = options.ModelFolderList?.Count ?? CollectorOptions.MaxModelFolders;
-        return new Dictionary<string, int> { [Models] = Math.Max(1, folders), [ModelsInfo] = Math.Max(1, 2 * folders) };
-    }
-
     public static readonly IReadOnlyList<string> PerInstanceMetrics =
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
@@ -80,12 +53,64 @@ public sealed class CollectorMetrics
         Models, ModelsInfo,
     ];
 
-    // Eight buckets: scrape durations exist per instance and endpoint, so every bucket costs a series each.
+    /// <summary>
+    /// The series limit of each metric (OpenTelemetry keeps a fixed number of series per metric and folds the rest into an
+    /// overflow series): the most series an instance can have of it, times the most instances, with room to spare. The
+    /// request and queue-wait histograms are the fleet's (by endpoint only) unless <see cref="CollectorOptions.PerInstanceHistograms"/>.
+    /// </summary>
+    public static Dictionary<string, int> SeriesLimits(int maxInstances, CollectorOptions options)
+    {
+        var folders = options.ModelFolderList?.Count ?? CollectorOptions.MaxModelFolders;
+        var endpoints = ScrapeEndpoints.Count;
+        var perInstance = new Dictionary<string, int>
+        {
+            [ScrapeErrors] = endpoints * Enum.GetValues<ComfyMonitor.ComfyApi.ComfyErrorReason>().Length,
+            [VramTotal] = 2,
+            [VramFree] = 2,
+            [TorchVramTotal] = 2,
+            [TorchVramFree] = 2,
+            [PromptsCompleted] = 3,
+            [ProbePrompts] = 3,
+            [PromptFailures] = 3,
+            [NodeErrors] = 8,
+            [BuildInfo] = 2,
+            [ExtensionsInfo] = 2,
+            [Models] = Math.Max(1, folders),
+            // Two fingerprints of a folder while it changes.
+            [ModelsInfo] = Math.Max(1, 2 * folders),
+        };
+        var limits = PerInstanceMetrics.ToDictionary(name => name, name => (perInstance.GetValueOrDefault(name, 1) * maxInstances) + 100);
+        if (!options.PerInstanceHistograms)
+        {
+            limits[ScrapeDuration] = endpoints + 10;
+            limits[QueueWait] = 10;
+        }
+        else
+        {
+            limits[ScrapeDuration] = (endpoints * maxInstances) + 100;
+        }
+
+        return limits;
+    }
+
+    /// <summary>The endpoint label values of the request metrics.</summary>
+    public static readonly IReadOnlyList<string> ScrapeEndpoints =
+    [
+        InstanceState.SystemStatsEndpoint, InstanceState.QueueEndpoint, InstanceState.HistoryEndpoint, InstanceState.ExtensionsEndpoint,
+        InstanceState.ModelsEndpoint,
+    ];
+
+    // Eight buckets: with Collector:PerInstanceHistograms, every bucket costs a series per instance and endpoint.
     private static readonly double[] RequestBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
-    private static readonly double[] PromptBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+    // Execution times exist per instance: eight buckets, doubling from 2.5 s (an SD 1.5 image) to 160 s, then 10 minutes
+    // (video). Queue waits are the fleet's unless Collector:PerInstanceHistograms, so they keep finer buckets.
+    private static readonly double[] ExecutionBuckets = [2.5, 5, 10, 20, 40, 80, 160, 600];
+    private static readonly double[] QueueWaitBuckets = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
     private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
     private readonly FleetState _fleet;
+    private readonly bool _perInstanceHistograms;
     private readonly Histogram<double> _scrapeDuration;
     private readonly Histogram<double> _executionDuration;
     private readonly Histogram<double> _queueWait;
@@ -93,9 +118,11 @@ public sealed class CollectorMetrics
     private IReadOnlyList<InstanceSnapshot> _cached = [];
     private long _cachedAt;
 
-    public CollectorMetrics(IMeterFactory meterFactory, FleetState fleet, ComfyMonitor.ComfyApi.TransferStatistics? transfer = null)
+    public CollectorMetrics(IMeterFactory meterFactory, FleetState fleet, Microsoft.Extensions.Options.IOptions<CollectorOptions> options,
+        ComfyMonitor.ComfyApi.TransferStatistics? transfer = null)
     {
         _fleet = fleet;
+        _perInstanceHistograms = options.Value.PerInstanceHistograms;
         var meter = meterFactory.Create(MeterName);
 
         meter.CreateObservableGauge(Up, () => Each(_ => true, s => s.Up ? 1 : 0),
@@ -154,12 +181,13 @@ public sealed class CollectorMetrics
         meter.CreateObservableCounter(NodeErrors, () => Counts(s => s.NodeErrors, (k, t) => { t.Add("node_type", k.NodeType); t.Add("exception_type", k.ExceptionType); }), "{error}",
             "Prompts that failed, by the failing node type and exception type; per instance the distinct pairs are capped and the rest counted as other.");
 
-        _scrapeDuration = meter.CreateHistogram(ScrapeDuration, "s", "Duration of requests to an instance, by endpoint.",
+        var scope = _perInstanceHistograms ? "per instance" : "over the instances of this replica (per instance with Collector:PerInstanceHistograms)";
+        _scrapeDuration = meter.CreateHistogram(ScrapeDuration, "s", $"Duration of requests to ComfyUI instances by endpoint, {scope}.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RequestBuckets });
         _executionDuration = meter.CreateHistogram(ExecutionDuration, "s", "Execution time of finished prompts, from the server's timestamps.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PromptBuckets });
-        _queueWait = meter.CreateHistogram(QueueWait, "s", "Time finished prompts waited in the queue, where the server's timestamps allow.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PromptBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ExecutionBuckets });
+        _queueWait = meter.CreateHistogram(QueueWait, "s", $"Time finished prompts waited in the queue where the server's timestamps allow, {scope}.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QueueWaitBuckets });
         _lag = meter.CreateHistogram(ScrapeLag, "s", "How late scrape cycles start behind their schedule.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
@@ -170,7 +198,15 @@ public sealed class CollectorMetrics
         var tag = new KeyValuePair<string, object?>(InstanceLabel, instance);
         foreach (var (endpoint, seconds) in outcome.RequestSeconds)
         {
-            _scrapeDuration.Record(seconds, tag, new KeyValuePair<string, object?>("endpoint", endpoint));
+            var endpointTag = new KeyValuePair<string, object?>("endpoint", endpoint);
+            if (_perInstanceHistograms)
+            {
+                _scrapeDuration.Record(seconds, tag, endpointTag);
+            }
+            else
+            {
+                _scrapeDuration.Record(seconds, endpointTag);
+            }
         }
 
         foreach (var s in outcome.ExecutionSeconds)
@@ -180,7 +216,14 @@ public sealed class CollectorMetrics
 
         foreach (var s in outcome.QueueWaitSeconds)
         {
-            _queueWait.Record(s, tag);
+            if (_perInstanceHistograms)
+            {
+                _queueWait.Record(s, tag);
+            }
+            else
+            {
+                _queueWait.Record(s);
+            }
         }
     }
 

@@ -24,13 +24,19 @@ public sealed class CollectorOptions
     /// The model folders read, comma-separated: each costs a request per <see cref="ModelsInterval"/> and two series per
     /// instance. "*" reads every folder the server lists (at most <see cref="MaxModelFolders"/>); empty reads none.
     /// </summary>
-    public string ModelFolders { get; set; } = "checkpoints,diffusion_models,loras,vae,text_encoders";
+    public string ModelFolders { get; set; } = "checkpoints,diffusion_models,loras";
 
     /// <summary>
     /// A target label (from discovery or ComfyUI:Instances:N:Labels) whose value names the instances meant to hold the same
     /// models; exported as drift_group on comfyui_models_info. Empty: the whole fleet is one group.
     /// </summary>
     public string ModelDriftGroupLabel { get; set; } = "";
+
+    /// <summary>
+    /// Whether the request-duration (comfyui_scrape_duration_seconds) and queue-wait (comfyui_prompt_queue_wait_seconds)
+    /// histograms carry comfyui_instance: 55 and 15 series per instance more. Off, they are the replica's, by endpoint.
+    /// </summary>
+    public bool PerInstanceHistograms { get; set; }
 
     /// <summary>The most folders read per instance, whatever the server lists.</summary>
     public const int MaxModelFolders = 32;

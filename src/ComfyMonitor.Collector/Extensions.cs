@@ -29,19 +29,19 @@ public static class CollectorExtensions
         // OpenTelemetry keeps 2,000 series per metric unless told otherwise; a fleet needs more.
         var maxInstancesKey = $"{CollectorOptions.Section}:{nameof(CollectorOptions.MaxInstances)}";
         var maxInstances = ComfyMonitor.Hosting.LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new CollectorOptions().MaxInstances);
-        var limits = CollectorMetrics.PerInstanceMetrics.ToDictionary(name => name, name => (CollectorMetrics.SeriesPerInstance.GetValueOrDefault(name, 1) * maxInstances) + 100);
-        limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
-        var folders = builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.ModelFolders)}"] ?? new CollectorOptions().ModelFolders;
-        foreach (var (name, perInstance) in CollectorMetrics.ModelSeriesPerInstance(new CollectorOptions { ModelFolders = folders }))
+        var configured = new CollectorOptions
         {
-            limits[name] = (perInstance * maxInstances) + 100;
-        }
-
+            ModelFolders = builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.ModelFolders)}"] ?? new CollectorOptions().ModelFolders,
+            PerInstanceHistograms = bool.TryParse(builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.PerInstanceHistograms)}"], out var detail) && detail,
+        };
+        var limits = CollectorMetrics.SeriesLimits(maxInstances, configured);
+        limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
         services.AddSeriesLimits(limits);
         services.AddSingleton<FleetState>();
         services.AddSingleton<CollectorMetrics>();
         var maxConcurrency = ComfyMonitor.Hosting.LenientSettings.PositiveInt(builder.Configuration, $"{CollectorOptions.Section}:MaxConcurrency", new CollectorOptions().MaxConcurrency);
-        services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval,
+        var interval = ComfyMonitor.Hosting.LenientSettings.PositiveDuration(builder.Configuration, $"{CollectorOptions.Section}:Interval", new CollectorOptions().Interval);
+        services.AddPerTargetJobs<ScrapeJob, CollectorTargets>("scrape", maxConcurrency, sp => sp.GetRequiredService<IOptions<CollectorOptions>>().Value.Interval, interval,
             maxInstances, maxInstancesKey);
         return builder;
     }

@@ -55,6 +55,7 @@ public static class MetricCatalog
         new("comfyui_canary_duration_seconds", MetricKind.Histogram, Probe, "comfyui_canary_duration"),
         new("comfyui_canary_runs_total", MetricKind.Counter, Probe, "comfyui_canary_runs"),
         new("comfyui_canary_node_duration_seconds", MetricKind.Histogram, Probe, "comfyui_canary_node_duration"),
+        new("comfymonitor_probe_lag_seconds", MetricKind.Histogram, Probe, "comfymonitor_probe_lag"),
 
         // Both services (ComfyMonitor.Discovery.DiscoveryMetrics, ComfyMonitor.Hosting.TargetInfoMetric).
         new("comfyui_target_info", MetricKind.Gauge, Both, "comfyui_target_info"),

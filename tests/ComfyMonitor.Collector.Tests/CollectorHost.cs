@@ -37,7 +37,10 @@ internal sealed class CollectorHost(ServiceHost host) : IAsyncDisposable
 
     /// <summary>"Stays true for N cycles": <paramref name="condition"/> holds on every reading while <paramref name="instance"/> is scraped <paramref name="cycles"/> more times.</summary>
     public Task<PrometheusText> HoldsForCyclesAsync(string instance, int cycles, Func<PrometheusText, bool> condition, string what) =>
-        host.HoldsAsync(m => m.Value("comfyui_scrape_duration_seconds_count", instance, ("endpoint", "system_stats")) ?? 0, cycles, condition, what);
+        host.HoldsAsync(_ => Cycles(instance), cycles, condition, what);
+
+    /// <summary>Cycles done for <paramref name="instance"/> (the request histograms are per instance only with Collector:PerInstanceHistograms).</summary>
+    public long Cycles(string instance) => Fleet.TryGet(instance, out var scraper) ? scraper.State.Snapshot.Cycles : 0;
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 }

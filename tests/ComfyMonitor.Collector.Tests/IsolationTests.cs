@@ -29,9 +29,9 @@ public sealed class IsolationTests
 
         // While the hung instance does five cycles (each waiting for the timeout), the healthy one, on the same
         // schedule, does as many: none of its cycles waits for the others.
-        double Cycles(PrometheusText m, int i) => m.Value("comfyui_scrape_duration_seconds_count", Name(i), ("endpoint", "system_stats")) ?? 0;
+        var before = Enumerable.Range(0, 5).Select(i => collector.Cycles(Name(i))).ToList();
         var after = await collector.HoldsForCyclesAsync(Name(1), 5, m => m.Value("comfyui_up", Name(4)) == 1, "the healthy instance up");
-        var (healthy, hung) = (Cycles(after, 4) - Cycles(first, 4), Cycles(after, 1) - Cycles(first, 1));
+        var (healthy, hung) = (collector.Cycles(Name(4)) - before[4], collector.Cycles(Name(1)) - before[1]);
         Assert.True(healthy >= hung - 1, $"the healthy instance did {healthy} cycles while the hung one did {hung}");
         var page = await collector.Http.GetStringAsync("/");
         Assert.Contains("connection refused", page);

@@ -45,7 +45,7 @@ public sealed class ProbeTrafficTests : IAsyncLifetime
         Assert.True(_sim.Fleet.Instances[0].HistoryCount >= 9, "the canaries stay in the history");
         foreach (var status in new[] { "success", "error", "interrupted" })
         {
-            Assert.Equal(0, metrics.Value("comfyui_prompts_completed_total", name, ("status", status)));
+            Assert.Equal(0, metrics.Value("comfyui_prompts_completed_total", name, ("status", status)) ?? 0);
         }
 
         Assert.Equal(0, metrics.Value("comfyui_prompt_execution_duration_seconds_count", name) ?? 0);

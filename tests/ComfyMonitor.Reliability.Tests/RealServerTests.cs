@@ -67,7 +67,12 @@ public sealed class RealServerTests : IAsyncDisposable
         var server = Servers[0];
         var name = Name(server);
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
-        var collector = await StartAsync("ComfyMonitor.Collector", new Dictionary<string, string> { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:00.800" });
+        var collector = await StartAsync("ComfyMonitor.Collector", new Dictionary<string, string>
+        {
+            ["Collector__Interval"] = "00:00:01",
+            ["Collector__Timeout"] = "00:00:00.800",
+            ["Collector__PerInstanceHistograms"] = "true", // scrapes are counted per instance below
+        });
         var before = await WaitAsync(collector, m => m.Value("comfyui_up", name) == 1, TimeSpan.FromSeconds(60), "the server is up");
         double Count(PrometheusText m, string status) => m.Value("comfyui_prompts_completed_total", name, ("status", status)) ?? 0;
         var baseline = new[] { "success", "error", "interrupted" }.ToDictionary(s => s, s => Count(before, s));

@@ -136,6 +136,8 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Collector__ExtensionsInterval"] = "00:00:02",
             ["Collector__MaxHistoryBatch"] = "4096",
             ["Collector__MaxConcurrency"] = "16",
+            // Cycles are counted from the per-instance request histograms.
+            ["Collector__PerInstanceHistograms"] = "true",
         }));
         // Not sim-history: its completions must be the history test's prompts only, not canaries seen before their deletion.
         _processes.Add(Service("ComfyMonitor.Probe", new Dictionary<string, string>(Targets(name => name != "sim-history").Concat(logging))

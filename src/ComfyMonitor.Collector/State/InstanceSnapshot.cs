@@ -9,6 +9,9 @@ public sealed record InstanceSnapshot
 
     public DateTimeOffset? LastScrape { get; init; }
 
+    /// <summary>Scrape cycles done since the instance was added.</summary>
+    public long Cycles { get; init; }
+
     public string? LastError { get; init; }
 
     public BuildInfo? Build { get; init; }

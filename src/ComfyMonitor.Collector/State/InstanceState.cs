@@ -25,9 +25,13 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly StallClock _stall = new(options.StallAfter);
     private readonly PendingAges _pending = new();
     private readonly NodeErrorCounts _nodeErrors = new(options.NodeErrorCap);
-    private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
-    private readonly Dictionary<string, long> _probeCompleted = new() { ["success"] = 0, ["error"] = 0, ["interrupted"] = 0 };
-    private readonly Dictionary<string, long> _failures = FailureCategory.All.ToDictionary(c => c, _ => 0L);
+    // Which counters start at 0 (README §Series budget): those the alerts take increase() or a ratio of — success and
+    // error prompts, out-of-memory failures, restarts — so that their first event counts. The others (interrupted
+    // prompts, the other failure categories, the probe's prompts, node errors, scrape errors) appear with their first
+    // event and stay: always-zero series per instance would be most of an instance's exposition.
+    private readonly Dictionary<string, long> _completed = new() { ["success"] = 0, ["error"] = 0 };
+    private readonly Dictionary<string, long> _probeCompleted = [];
+    private readonly Dictionary<string, long> _failures = new() { [FailureCategory.OutOfMemory] = 0 };
     private readonly RestartDetector _restarts = new();
     private long _restartCount;
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
@@ -44,11 +48,12 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
     public string Name { get; } = name;
 
-    /// <summary>Every endpoint × reason starts at 0, so that rate() works from the first error on.</summary>
-    private readonly Dictionary<(string, string), long> _scrapeErrors = new(
-        from endpoint in new[] { SystemStatsEndpoint, QueueEndpoint, HistoryEndpoint, ExtensionsEndpoint }.Concat(options.ModelsEnabled ? [ModelsEndpoint] : [])
-        from reason in Enum.GetValues<ComfyErrorReason>()
-        select KeyValuePair.Create((endpoint, ComfyError.ToLabel(reason)), 0L));
+    /// <summary>
+    /// Failed requests by endpoint and reason, from the first of each pair on: 25 series per instance that would almost
+    /// always be 0 otherwise. An instance that is down shows in comfyui_up at once; the alerts on these counters wait
+    /// for several errors, so that increase() missing the first one changes nothing.
+    /// </summary>
+    private readonly Dictionary<(string, string), long> _scrapeErrors = [];
 
     public InstanceSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
@@ -121,7 +126,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                         // histograms, failure categories and node errors. A canary that ends on its own is still progress.
                         if (Status(history[i]) is { } probeStatus)
                         {
-                            _probeCompleted[probeStatus]++;
+                            _probeCompleted[probeStatus] = _probeCompleted.GetValueOrDefault(probeStatus) + 1;
                         }
                     }
                     else
@@ -183,6 +188,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 Name = Name,
                 Up = up,
                 LastScrape = now,
+                Cycles = _snapshot.Cycles + 1,
                 LastError = cycle.Errors.Count == 0 ? null : string.Join("; ", cycle.Errors.Select(e => $"{e.Endpoint}: {e.Error}")),
                 Build = up ? Build(stats!) : null,
                 RamTotal = stats?.System?.RamTotal,
@@ -223,7 +229,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             return;
         }
 
-        _completed[status]++;
+        _completed[status] = _completed.GetValueOrDefault(status) + 1;
         if (entry.ExecutionStartMs is { } start && entry.ExecutionEndMs is { } end && end >= start)
         {
             outcome.ExecutionSeconds.Add((end - start) / 1000.0);
@@ -237,7 +243,8 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
 
         if (status == "error")
         {
-            _failures[FailureCategory.Of(entry.Error)]++;
+            var category = FailureCategory.Of(entry.Error);
+            _failures[category] = _failures.GetValueOrDefault(category) + 1;
         }
 
         if (status == "error" && entry.Error is { } error)
