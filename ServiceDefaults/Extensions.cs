@@ -84,20 +84,23 @@ public static class ServiceDefaultsExtensions
                     .AddMeter(meterNames)
                     // No otel_scope_name label on every series: a fleet's exposition is large enough without it.
                     .AddPrometheusExporter(o => o.ScopeInfoEnabled = false);
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(builder.Environment.ApplicationName)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
-                    .AddHttpClientInstrumentation();
             });
 
+        // Traces only where they go somewhere: without an OTLP endpoint nothing would read them, and each of the
+        // thousands of requests a minute to ComfyUI servers would still make an Activity and carry a traceparent header.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing =>
+                {
+                    tracing.AddSource(builder.Environment.ApplicationName)
+                        .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                            !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(MetricsEndpointPath))
+                        .AddHttpClientInstrumentation();
+                })
+                .UseOtlpExporter();
         }
 
         return builder;

@@ -38,7 +38,8 @@ public static class ProbeExtensions
         services.AddSingleton<CanaryRunner>();
         services.AddSingleton<IEnumerable<Canary>>(sp => Canaries(sp.GetRequiredService<IOptions<ProbeOptions>>().Value));
         var maxConcurrency = LenientSettings.PositiveInt(builder.Configuration, $"{ProbeOptions.Section}:MaxConcurrency", new ProbeOptions().MaxConcurrency);
-        services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval,
+        var interval = LenientSettings.PositiveDuration(builder.Configuration, $"{ProbeOptions.Section}:Interval", new ProbeOptions().Interval);
+        services.AddPerTargetJobs<ProbeJob, ProbeTargets>("probe", maxConcurrency, sp => sp.GetRequiredService<IOptions<ProbeOptions>>().Value.Interval, interval,
             maxInstances, maxInstancesKey);
         return builder;
     }

@@ -14,6 +14,7 @@ public sealed class ProbeMetrics
     public const string Duration = "comfyui_canary_duration";
     public const string Runs = "comfyui_canary_runs";
     public const string NodeDuration = "comfyui_canary_node_duration";
+    public const string Lag = "comfymonitor_probe_lag";
 
     /// <summary>Distinct node types per canary in <see cref="NodeDuration"/>; others are counted as "other".</summary>
     public const int NodeTypeCap = 16;
@@ -33,9 +34,11 @@ public sealed class ProbeMetrics
     };
 
     private static readonly double[] Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _nodeDuration;
+    private readonly Histogram<double> _lag;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _nodeTypes = new();
 
     public ProbeMetrics(IMeterFactory meterFactory, ProbeFleet fleet)
@@ -52,7 +55,11 @@ public sealed class ProbeMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+        _lag = meter.CreateHistogram(Lag, "s", "How late runs start behind their schedule (all instances of this replica together).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
+
+    public void RecordLag(double seconds) => _lag.Record(Math.Max(0, seconds));
 
     public void Record(CanaryRun run)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using ComfyMonitor.Benchmarks;
 
 // dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]
+// dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- scale-probe [--instances 1000] [--duration SECONDS (180)] [--interval SECONDS (60)] [--json PATH]
 // dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- parse        (BenchmarkDotNet, JSON parsing hot paths)
 // dotnet run -c Release --project tests/ComfyMonitor.Benchmarks -- soak [--instances 500] [--duration SECONDS (1800)] [--phase SECONDS (60)]
 OwnedProcesses.StopAllOnExit();
@@ -15,6 +16,11 @@ try
         return await new SoakRun((int)Number("--instances", 500), TimeSpan.FromSeconds(Number("--duration", 1800)), TimeSpan.FromSeconds(Number("--phase", 60))).RunAsync();
     }
 
+    if (args.Length > 0 && args[0] == "scale-probe")
+    {
+        return await new ProbeScaleRun((int)Number("--instances", 1000), TimeSpan.FromSeconds(Number("--duration", 180)), TimeSpan.FromSeconds(Number("--interval", 60)), Option("--json")).RunAsync();
+    }
+
     if (args.Length > 0 && args[0] == "parse")
     {
         BenchmarkDotNet.Running.BenchmarkRunner.Run<JsonParsingBenchmarks>(args: args[1..]);
@@ -24,6 +30,7 @@ try
     if (args.Length == 0 || args[0] != "scale")
     {
         Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]");
+        Console.Error.WriteLine("       scale-probe [--instances N] [--duration SECONDS] [--interval SECONDS] [--json PATH]");
         Console.Error.WriteLine("       parse");
         Console.Error.WriteLine("       soak [--instances N] [--duration SECONDS] [--phase SECONDS]");
         return 2;

@@ -14,13 +14,18 @@ namespace ComfyMonitor.Benchmarks;
 /// </summary>
 internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, int history, string? jsonPath)
 {
-    private const int BlackboxPort = 24115;
+    // The benchmarks' fixed ports, above the tests' (10000-18000, tests/Shared/FreePorts.cs) and below the Linux ephemeral
+    // range (32768-60999), where outgoing connections and their TIME_WAIT would hold some: a fleet of up to 13,767 instances.
+    internal const int BlackboxPort = 18115;
+    internal const int PrometheusPort = 18190;
+    internal const int CollectorPort = 18464;
+    internal const int ProbePort = 18465;
+    internal const int ControlPort = 18900;
+    internal const int BasePort = 19000;
 
-    // Below the Linux ephemeral port range (32768-60999), so that no outgoing connection holds one of them.
-    private const int BasePort = 25000;
-    private const int ControlPort = 24990;
-    private const int CollectorPort = 24464;
-    private const int PrometheusPort = 24190;
+    // A simulator process holds two descriptors per instance (its listener and the collector's connection): under the
+    // machine's limit of 20,000 open files per process, the fleet is split over processes of at most 4,000 instances.
+    internal const int InstancesPerSimulator = 4000;
 
     public async Task<int> RunAsync()
     {
@@ -50,15 +55,16 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
     private async Task<int> MeasureAsync(string simulatorDll, string collectorDll, string configuration, string targets, string work)
     {
         Console.WriteLine($"scale: {instances} instances, interval {interval.TotalSeconds:0.#} s, duration {duration.TotalSeconds:0} s, build {configuration}, {Environment.ProcessorCount} cores");
-        var simulator = Start(simulatorDll, $"--instances {instances} --base-port {BasePort} --control-port {ControlPort} --workload {workload.ToString(CultureInfo.InvariantCulture)} --history-fill {history}", []);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        await WaitAsync(http, $"http://127.0.0.1:{BasePort + instances - 1}/prompt", TimeSpan.FromSeconds(120));
+        await StartFleetAsync(http, simulatorDll, instances, $"--workload {workload.ToString(CultureInfo.InvariantCulture)} --history-fill {history}");
+
         var collector = Start(collectorDll, $"--urls http://127.0.0.1:{CollectorPort}", new()
         {
             ["ComfyUI__Discovery__Files__0"] = targets,
             ["Collector__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
             ["Collector__Timeout"] = TimeSpan.FromSeconds(Math.Min(5, interval.TotalSeconds / 2)).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Collector__MaxInstances"] = Math.Max(instances, 5000).ToString(CultureInfo.InvariantCulture),
             // The deployment setting the README recommends for large fleets: a smaller gen0 budget.
             ["DOTNET_GCgen0size"] = "0x800000",
         });
@@ -67,8 +73,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
 
         // The bill users pay: a real Prometheus scrapes the collector every 15 s during the run, as theirs would.
         var prometheus = await StartPrometheusAsync(http, work);
-        Console.WriteLine($"warming up for one interval ({interval.TotalSeconds:0.#} s) ...");
-        await Task.Delay(interval + TimeSpan.FromSeconds(2));
+        var startup = await WarmUpAsync(http, metricsUrl);
         var before = PrometheusText.Parse(await http.GetStringAsync(metricsUrl));
         var cpu0 = ProcessStats.CpuSeconds(collector.Id);
         var read0 = before.Sum("comfymonitor_response_bytes_total");
@@ -101,14 +106,11 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         var wrk = Wrk($"http://127.0.0.1:{BasePort}/system_stats");
         double? cpuPerCycle = instanceCycles > 0 ? cpu / instanceCycles : null;
 
-        var result = new JsonObject
+        var result = Header(instances, interval, elapsed);
+        result.Add("instances_up", up);
+        foreach (var (key, value) in new JsonObject
         {
-            ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB",
-            ["instances"] = instances,
-            ["interval_seconds"] = interval.TotalSeconds,
-            ["duration_seconds"] = Math.Round(elapsed, 1),
-            ["instances_up"] = up,
+            ["startup_seconds"] = Math.Round(startup, 1),
             ["instance_cycles"] = instanceCycles,
             ["requests"] = cycles,
             ["expected_instance_cycles"] = Math.Round(instances * elapsed / interval.TotalSeconds),
@@ -132,7 +134,10 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["blackbox_cpu_seconds_per_probe"] = blackboxCpuPerProbe,
             ["blackbox_cpu_ratio"] = Finite(cpuPerCycle / blackboxCpuPerProbe ?? double.NaN) is { } ratio ? Math.Round(ratio, 3) : null,
             ["wrk_requests_per_second_one_instance"] = wrk,
-        };
+        })
+        {
+            result.Add(key, value?.DeepClone());
+        }
 
         Print(result);
         if (jsonPath is not null)
@@ -143,6 +148,64 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
 
         return 0;
     }
+
+    /// <summary>
+    /// Until the collector is in its steady state: one interval, then interval after interval until none of its cycles
+    /// started more than a second late (at most five minutes). The first cycle of every instance also reads its extensions
+    /// and model folders and its history, so a freshly started collector of a large fleet catches up for a while first
+    /// (about a minute at 10,000 instances): returned as the start-up time, measured from the first /metrics answer.
+    /// </summary>
+    private async Task<double> WarmUpAsync(HttpClient http, string metricsUrl)
+    {
+        Console.WriteLine($"warming up: one interval ({interval.TotalSeconds:0.#} s), then until an interval has no cycle more than 1 s late ...");
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(interval + TimeSpan.FromSeconds(2));
+        var previous = Histogram.Of(PrometheusText.Parse(await http.GetStringAsync(metricsUrl)), "comfymonitor_scrape_lag_seconds");
+        while (clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await Task.Delay(interval);
+            var now = Histogram.Of(PrometheusText.Parse(await http.GetStringAsync(metricsUrl)), "comfymonitor_scrape_lag_seconds");
+            var last = now.Minus(previous);
+            var late = last.Count - last.Buckets.GetValueOrDefault(1.0);
+            if (last.Count > 0 && late == 0)
+            {
+                break;
+            }
+
+            Console.WriteLine($"  {clock.Elapsed.TotalSeconds:0} s: {late} of {last.Count} cycles of the last interval started more than 1 s late");
+            previous = now;
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The simulated fleet: instances on consecutive ports from <see cref="BasePort"/>, in processes of at most
+    /// <see cref="InstancesPerSimulator"/>, each with <paramref name="options"/>; returns once every instance answers.
+    /// </summary>
+    internal static async Task StartFleetAsync(HttpClient http, string simulatorDll, int instances, string options)
+    {
+        for (var first = 0; first < instances; first += InstancesPerSimulator)
+        {
+            var count = Math.Min(InstancesPerSimulator, instances - first);
+            Start(simulatorDll, $"--instances {count} --base-port {BasePort + first} --control-port {ControlPort + (first / InstancesPerSimulator)} {options}".TrimEnd(), []);
+        }
+
+        for (var first = 0; first < instances; first += InstancesPerSimulator)
+        {
+            await WaitAsync(http, $"http://127.0.0.1:{BasePort + Math.Min(instances, first + InstancesPerSimulator) - 1}/prompt", TimeSpan.FromSeconds(180));
+        }
+    }
+
+    /// <summary>The first fields of a benchmark's JSON: when, where, how big and how long.</summary>
+    internal static JsonObject Header(int instances, TimeSpan interval, double elapsedSeconds) => new()
+    {
+        ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB",
+        ["instances"] = instances,
+        ["interval_seconds"] = interval.TotalSeconds,
+        ["duration_seconds"] = Math.Round(elapsedSeconds, 1),
+    };
 
     /// <summary>A figure for the JSON: null where it could not be measured (JSON has no NaN or infinity).</summary>
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
@@ -156,20 +219,25 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         }
 
         Console.WriteLine(table);
-        var lagP99 = (double?)result["lag_p99_seconds"];
-        var cores = (double)result["collector_cpu_cores"]!;
-        var rss = (long)result["rss_bytes"]!;
-        Console.WriteLine("targets (goals for 5,000 instances at 15 s on 2 cores):");
-        Console.WriteLine($"  p99 lag < 2 s                      {(lagP99 is null ? "n/a (no cycle measured)" : lagP99 < 2 ? "pass" : "FAIL")} ({Format(result["lag_p99_seconds"])} s)");
-        Console.WriteLine($"  average collector CPU < 1 core     {(cores < 1 ? "pass" : "FAIL")} ({cores:0.###} cores)");
-        Console.WriteLine($"  RSS < 600 MB                       {(rss < 600_000_000 ? "pass" : "FAIL")} ({rss / 1e6:0} MB)");
-        var ratio = (double?)result["blackbox_cpu_ratio"];
-        Console.WriteLine($"  CPU/instance-cycle <= 1.0 x blackbox CPU/probe {(ratio is null ? "n/a (no reference measured)" : ratio <= 1.0 ? "pass" : "FAIL")} ({Format(result["blackbox_cpu_ratio"])})");
-        var bytes = (double?)result["bytes_per_instance_cycle"];
-        Console.WriteLine($"  bytes/instance-cycle <= 16 KB      {(bytes is null ? "n/a (no cycle measured)" : bytes <= 16 * 1024 ? "pass" : "FAIL")} ({Format(result["bytes_per_instance_cycle"])} B, history of {result["history_entries_per_instance"]} entries)");
+        var n = (int)result["instances"]!;
+        Console.WriteLine($"targets ({n} instances at {result["interval_seconds"]} s on {Environment.ProcessorCount} cores; README §Performance):");
+        var rssLimit = n > 5000 ? 1e9 : 600e6;
+        var ratioLimit = n >= 1000 ? 0.6 : 1.0;
+        Target("p99 lag < 1 s", (double?)result["lag_p99_seconds"], v => v < 1, "s");
+        Target("average collector CPU < 1 core", (double)result["collector_cpu_cores"]!, v => v < 1, "cores");
+        Target($"RSS < {rssLimit / 1e6:0} MB", (long)result["rss_bytes"]! / 1e6, v => v < rssLimit / 1e6, "MB");
+        Target($"CPU/instance-cycle <= {ratioLimit} x blackbox CPU/probe", (double?)result["blackbox_cpu_ratio"], v => v <= ratioLimit, "");
+        Target("series per instance <= 50", (double)result["series_per_instance"]!, v => v <= 50, "");
+        Target("exposition per instance <= 4 KB", (double)result["exposition_bytes_per_instance"]!, v => v <= 4096, "B");
+        Target("bytes/instance-cycle <= 16 KB", (double?)result["bytes_per_instance_cycle"], v => v <= 16 * 1024, $"B, history of {result["history_entries_per_instance"]} entries");
         var render = (double)result["metrics_render_seconds"]!;
-        var judged = (int)result["instances"]! <= 1000;
-        Console.WriteLine($"  /metrics render < 150 ms (1,000)   {(!judged ? "n/a" : render < 0.15 ? "pass" : "FAIL")} ({render * 1000:0} ms for {result["instances"]} instances)");
+        Target(n <= 1000 ? "/metrics render < 150 ms" : "/metrics render < 1 s", render * 1000, v => v < (n <= 1000 ? 150 : 1000), "ms");
+    }
+
+    private static void Target(string what, double? value, Func<double, bool> met, string unit)
+    {
+        var verdict = value is not { } v ? "n/a" : met(v) ? "pass" : "FAIL";
+        Console.WriteLine($"  {what,-46} {verdict} ({(value is { } x ? Format(JsonValue.Create(x)) : "n/a")}{(unit.Length > 0 ? " " + unit : "")})");
     }
 
     private static string Format(JsonNode? value) => value switch

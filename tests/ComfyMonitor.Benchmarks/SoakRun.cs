@@ -16,10 +16,10 @@ namespace ComfyMonitor.Benchmarks;
 /// </summary>
 internal sealed class SoakRun(int instances, TimeSpan duration, TimeSpan phase)
 {
-    private const int BasePort = 25000;
-    private const int ControlPort = 24990;
-    private const int CollectorPort = 24464;
-    private const int ProbePort = 24466;
+    private const int BasePort = ScaleRun.BasePort;
+    private const int ControlPort = ScaleRun.ControlPort;
+    private const int CollectorPort = ScaleRun.CollectorPort;
+    private const int ProbePort = ScaleRun.ProbePort;
 
     private static readonly string[] Scenarios =
         ["down", "hang", "garbage", "errors", "stuck", "oom", "vram-leak", "slow", "wrong-pixels", "broken-history", "no-websocket"];

@@ -145,7 +145,8 @@ public sealed class ModelInventoryTests : IAsyncLifetime
     {
         var endpoint = new ComfyEndpoint("models-test", _sim.Url());
         var state = new InstanceState(endpoint.Name, options, time);
-        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions(), handler);
+        // What is read, not how fast: a loaded test machine must not time a request out (a timed-out /system_stats ends the cycle).
+        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(60) }, handler);
         return (new InstanceScraper(endpoint, client, state, options), state);
     }
 

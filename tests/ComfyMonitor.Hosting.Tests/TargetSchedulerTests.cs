@@ -33,7 +33,7 @@ public sealed class TargetSchedulerTests : IDisposable
         builder.Services.AddMetrics();
         builder.AddComfyTargets("Test:Shard");
         builder.Services.AddSingleton<Runs>();
-        builder.Services.AddPerTargetJobs<CountingJob, RecordingTargets>("test", 4, _ => TimeSpan.FromMilliseconds(200), 100, "Test:MaxInstances");
+        builder.Services.AddPerTargetJobs<CountingJob, RecordingTargets>("test", 4, _ => TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200), 100, "Test:MaxInstances");
         using var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         var runs = host.Services.GetRequiredService<Runs>();

@@ -69,6 +69,9 @@ public sealed class SecretsTests(WatchedFleet fleet)
         ];
         Assert.All(secrets, secret => Assert.DoesNotContain(secret, outputs, StringComparison.Ordinal));
         Assert.Contains(name, outputs, StringComparison.Ordinal);
-        Assert.Contains("Sending HTTP request", outputs, StringComparison.Ordinal); // the logs were really scanned
+        // The logs were really scanned: the collector's and the probe's own lines about the instance's garbage answers
+        // (the ComfyUI client logs no request of its own).
+        Assert.Contains($"ComfyUI instance {name} is down", outputs, StringComparison.Ordinal);
+        Assert.Contains($"failed on {name}", outputs, StringComparison.Ordinal);
     }
 }

@@ -12,6 +12,11 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        if (context.ScheduledFireTimeUtc is { } scheduled)
+        {
+            metrics.RecordLag((context.FireTimeUtc - scheduled).TotalSeconds);
+        }
+
         if (!fleet.TryGet(context.MergedJobDataMap.GetString(TargetScheduler<ProbeJob>.InstanceKey) ?? "", out var instance))
         {
             return;
