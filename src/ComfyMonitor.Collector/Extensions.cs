@@ -14,6 +14,7 @@ public static class CollectorExtensions
     public static WebApplicationBuilder AddCollector(this WebApplicationBuilder builder)
     {
         builder.UseDefaultPort(DefaultPort);
+        builder.AddWebConfig();
         builder.AddComfyTargets(shardSection: $"{CollectorOptions.Section}:Shard");
         var services = builder.Services;
         services.AddOptions<CollectorOptions>().BindConfiguration(CollectorOptions.Section).ValidateOnStart();

@@ -1,14 +1,13 @@
 using ComfyMonitor.Collector;
 using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults(CollectorMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
-builder.AddCollector();
-
-var app = builder.Build();
-
 try
 {
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults(CollectorMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
+    builder.AddCollector();
+
+    var app = builder.Build();
     app.MapDefaultEndpoints();
     app.MapCollector();
     await app.RunAsync();

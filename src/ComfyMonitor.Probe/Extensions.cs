@@ -17,6 +17,7 @@ public static class ProbeExtensions
     public static WebApplicationBuilder AddProbe(this WebApplicationBuilder builder)
     {
         builder.UseDefaultPort(DefaultPort);
+        builder.AddWebConfig();
         builder.AddComfyTargets(shardSection: $"{ProbeOptions.Section}:Shard");
         var services = builder.Services;
         services.AddOptions<ProbeOptions>().BindConfiguration(ProbeOptions.Section).ValidateOnStart();

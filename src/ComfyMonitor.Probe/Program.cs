@@ -1,14 +1,13 @@
 using ComfyMonitor.Probe;
 using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults(ProbeMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
-builder.AddProbe();
-
-var app = builder.Build();
-
 try
 {
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults(ProbeMetrics.MeterName, ComfyMonitor.Discovery.DiscoveryMetrics.MeterName);
+    builder.AddProbe();
+
+    var app = builder.Build();
     app.MapDefaultEndpoints();
     app.MapProbe();
     await app.RunAsync();

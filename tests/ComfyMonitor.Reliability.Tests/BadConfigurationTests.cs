@@ -14,6 +14,8 @@ public sealed class BadConfigurationTests
         var unparsable = Path.Combine(AppContext.BaseDirectory, "unparsable-canary.json");
         File.WriteAllText(unparsable, "{\"1\": {\"class_type\": \"EmptyImage\", ");
         var unreadable = Path.Combine(Path.GetTempPath(), "comfymonitor-no-such-targets.json");
+        var webConfig = Path.Combine(AppContext.BaseDirectory, "bad-web-config.yml");
+        File.WriteAllText(webConfig, "tls_server_config:\n  cert_file: missing.crt\nbasic_auth_users:\n  alice: hunter2\n");
         return new()
         {
             {
@@ -40,6 +42,17 @@ public sealed class BadConfigurationTests
                 "ComfyMonitor.Probe",
                 "ComfyUI__Instances__0__Url=gpu-01:8188|Probe__Shard__Index=1|Probe__Canaries__Sparkle__Enabled=true",
                 ["ComfyUI:Instances:0:Url", "Probe:Shard:Index must be from 0", "Probe:Canaries:Sparkle is not a built-in canary"]
+            },
+            {
+                // The exporter-toolkit web configuration file: every problem, with the setting and the key in the file.
+                "ComfyMonitor.Collector",
+                $"ComfyUI__Instances__0__Url=http://a:8188|Web__ConfigFile={webConfig}",
+                [$"Web:ConfigFile {webConfig}: tls_server_config.key_file: missing", "basic_auth_users.alice: not a bcrypt hash"]
+            },
+            {
+                "ComfyMonitor.Probe",
+                "ComfyUI__Instances__0__Url=http://a:8188|Web__ConfigFile=/nonexistent/web.yml",
+                ["Web:ConfigFile /nonexistent/web.yml: cannot be read"]
             },
             {
                 // Values that are not numbers or durations at all, including those read while the services are built.

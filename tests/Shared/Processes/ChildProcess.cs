@@ -190,6 +190,6 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"Now listening on: (https?://127\.0\.0\.1:\d+)")]
     private static partial System.Text.RegularExpressions.Regex ListeningOn();
 }
