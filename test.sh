@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real (started by the tests themselves on 127.0.0.1).
-declare -A wanted=([promtool]=prometheus [prometheus]=prometheus [prometheus-alertmanager]=prometheus-alertmanager [chromium]=chromium)
+declare -A wanted=([promtool]=prometheus [prometheus]=prometheus [prometheus-alertmanager]=prometheus-alertmanager [chromium]=chromium [node]=nodejs [npm]=npm)
 missing=()
 for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
@@ -15,6 +15,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Kubernetes manifests are checked offline with kubectl kustomize (on the build machines) and the npm packages of
+# tests/kubernetes-schemas (the Kubernetes and prometheus-operator schemas), installed from its package-lock.json.
+command -v kubectl >/dev/null 2>&1 || echo "warning: kubectl is not on PATH; the Kubernetes manifest tests will fail" >&2
+if [ ! -d tests/kubernetes-schemas/node_modules ] || [ tests/kubernetes-schemas/package-lock.json -nt tests/kubernetes-schemas/node_modules ]; then
+  npm ci --prefix tests/kubernetes-schemas --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 # A dozen .NET processes (test hosts, services, simulators) share the two cores: idle thread-pool workers sleep at
