@@ -17,20 +17,40 @@ if (realInstances.Count == 0)
     simulator = builder.AddProject<Projects.ComfyMonitor_Simulator>("simulator")
         .WithArgs("--instances", instances.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
             "--control-port", controlPort.ToString(CultureInfo.InvariantCulture), "--workload", workload)
-        .WithHttpEndpoint(port: controlPort, name: "control", isProxied: false);
+        .WithHttpEndpoint(port: controlPort, name: "control", isProxied: false)
+        .WithUrlForEndpoint("control", u => u.DisplayText = "Control API")
+        .WithUrl((string)$"http://127.0.0.1:{controlPort}/instances", "Instances and their scenarios");
     targets.AddRange(Enumerable.Range(0, instances).Select(i => ($"http://127.0.0.1:{basePort + i}", (string?)$"sim-{i}")));
+    // Dashboard commands: switch an instance (or all) to a scenario and back, restart one (README §The AppHost).
+    simulator.WithScenarioCommands(controlPort, targets.Select(t => $"{t.Name} ({t.Url})").ToList());
 }
 else
 {
     targets.AddRange(realInstances.Select(i => (i["Url"] ?? "", i["Name"])));
+    // Each real ComfyUI server as a resource, healthy while its /system_stats answers.
+    var names = new HashSet<string>(StringComparer.Ordinal);
+    for (var i = 0; i < realInstances.Count; i++)
+    {
+        var name = DashboardCommands.ResourceName(realInstances[i]["Name"], i);
+        if (Uri.TryCreate(realInstances[i]["Url"], UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && names.Add(name))
+        {
+            builder.AddComfyUI(name, url.ToString(), realInstances[i].GetSection("Headers").GetChildren().ToDictionary(h => h.Key, h => h.Value ?? ""));
+        }
+    }
 }
 
 var collector = builder.AddProject<Projects.ComfyMonitor_Collector>("collector", launchProfileName: null)
     .WithHttpEndpoint(port: 9464, name: "http", isProxied: false)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", u => u.DisplayText = "Fleet page")
+    .WithUrl("http://127.0.0.1:9464/metrics", "Metrics")
+    .WithUrl("http://127.0.0.1:9464/api/fleet", "Fleet (JSON)");
 var probe = builder.AddProject<Projects.ComfyMonitor_Probe>("probe", launchProfileName: null)
     .WithHttpEndpoint(port: 9465, name: "http", isProxied: false)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", u => u.DisplayText = "Runs page")
+    .WithUrl("http://127.0.0.1:9465/metrics", "Metrics")
+    .WithUrl("http://127.0.0.1:9465/api/runs", "Runs (JSON)");
 foreach (var service in new[] { collector, probe })
 {
     for (var i = 0; i < targets.Count; i++)
@@ -81,13 +101,15 @@ switch (mode)
             .WithImageRegistry(ContainerImages.Registry)
             .WithBindMount(Path.Combine(dashboards, "alertmanager"), "/etc/alertmanager", isReadOnly: true)
             .WithArgs("--config.file=/etc/alertmanager/alertmanager.yml")
-            .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, targetPort: 9093, name: "http");
+            .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, targetPort: 9093, name: "http")
+            .WithUrlForEndpoint("http", u => u.DisplayText = "Alertmanager");
         var prometheus = builder.AddContainer("prometheus", ContainerImages.Prometheus, ContainerImages.PrometheusTag)
             .WithImageRegistry(ContainerImages.Registry)
             .WithBindMount(generated, "/etc/prometheus", isReadOnly: true)
             .WithArgs("--config.file=/etc/prometheus/prometheus.yml", "--web.enable-lifecycle")
             .WithContainerRuntimeArgs("--add-host=host.docker.internal:host-gateway")
             .WithHttpEndpoint(port: MonitoringStack.PrometheusPort, targetPort: 9090, name: "http")
+            .WithPrometheusLinks()
             .WaitFor(alertmanager);
         builder.AddContainer("grafana", ContainerImages.Grafana, ContainerImages.GrafanaTag)
             .WithImageRegistry(ContainerImages.Registry)
@@ -97,6 +119,8 @@ switch (mode)
             .WithEnvironment("GF_AUTH_ANONYMOUS_ENABLED", "true")
             .WithEnvironment("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer")
             .WithHttpEndpoint(port: MonitoringStack.GrafanaPort, targetPort: 3000, name: "http")
+            .WithUrlForEndpoint("http", u => u.DisplayText = "Grafana")
+            .WithUrl((string)$"http://127.0.0.1:{MonitoringStack.GrafanaPort}/d/comfyui-fleet", "Fleet dashboard")
             .WaitFor(prometheus);
         break;
     }
@@ -110,7 +134,8 @@ switch (mode)
             builder.AddExecutable("alertmanager", "prometheus-alertmanager", data,
                     $"--config.file={Path.Combine(dashboards, "alertmanager", "alertmanager.yml")}", $"--storage.path={Path.Combine(data, "alertmanager")}",
                     $"--web.listen-address=127.0.0.1:{MonitoringStack.AlertmanagerPort}", "--cluster.listen-address=")
-                .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, name: "http", isProxied: false);
+                .WithHttpEndpoint(port: MonitoringStack.AlertmanagerPort, name: "http", isProxied: false)
+                .WithUrlForEndpoint("http", u => u.DisplayText = "Alertmanager");
         }
         else
         {
@@ -121,6 +146,7 @@ switch (mode)
                 $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(data, "prometheus-data")}",
                 $"--web.listen-address=127.0.0.1:{MonitoringStack.PrometheusPort}")
             .WithHttpEndpoint(port: MonitoringStack.PrometheusPort, name: "http", isProxied: false)
+            .WithPrometheusLinks()
             .WithHttpHealthCheck("/-/ready");
         Console.WriteLine("ComfyMonitor: no container runtime; Prometheus and Alertmanager run as executables, Grafana is left out.");
         break;
@@ -129,6 +155,12 @@ switch (mode)
     default:
         Console.WriteLine("ComfyMonitor: no container runtime and no prometheus executable: Prometheus, Alertmanager and Grafana are left out; metrics are in the Aspire dashboard (OTLP).");
         break;
+}
+
+// Where to watch what the simulator's commands do: on the simulator itself, and on the collector and the probe.
+foreach (var resource in new IResourceBuilder<IResourceWithEndpoints>?[] { simulator, collector, probe })
+{
+    resource?.WithMonitoringLinks(mode, MonitoringStack.OnPath("prometheus-alertmanager"));
 }
 
 builder.Build().Run();

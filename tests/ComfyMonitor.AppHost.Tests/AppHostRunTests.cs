@@ -1,14 +1,19 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Aspire.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfyMonitor.AppHost.Tests;
 
 /// <summary>The AppHost started for real, with Prometheus and Alertmanager as executables.</summary>
 public sealed class AppHostRunTests
 {
+    /// <summary>
+    /// Prometheus scrapes both services; the dashboard's commands on the simulator switch an instance to a scenario, which
+    /// the whole stack then shows, and back; every resource lists its useful links.
+    /// </summary>
     [Fact]
-    public async Task PrometheusScrapesTheCollectorAndTheProbe()
+    public async Task PrometheusScrapesTheCollectorAndTheProbeAndTheDashboardCommandsDriveTheFleet()
     {
         Assert.SkipUnless(ComfyMonitor.AppHost.MonitoringStack.OnPath("prometheus"), "prometheus is not on PATH (./test.sh installs it)");
         var ct = TestContext.Current.CancellationToken;
@@ -42,6 +47,65 @@ public sealed class AppHostRunTests
         Assert.Equal("up", health.GetValueOrDefault("comfymonitor-probe"));
         var up = await prometheus.GetFromJsonAsync<JsonObject>("api/v1/query?query=comfyui_up", ct);
         Assert.NotEmpty(up!["data"]!["result"]!.AsArray());
+
+        // The links each resource shows in the dashboard.
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        foreach (var (resource, links) in new[]
+        {
+            ("collector", new[] { "Fleet page", "Metrics", "Prometheus alerts" }),
+            ("probe", ["Runs page", "Metrics", "Prometheus alerts"]),
+            ("simulator", ["Control API", "Prometheus alerts"]),
+            ("prometheus", ["Prometheus", "Prometheus alerts", "Prometheus targets"]),
+        })
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(60));
+            var shown = await notifications.WaitForResourceAsync(resource, e => links.All(l => e.Snapshot.Urls.Any(u => u.DisplayProperties.DisplayName == l)), wait.Token);
+            Assert.All(links, l => Assert.Contains(shown.Snapshot.Urls, u => u.DisplayProperties.DisplayName == l));
+        }
+
+        // The dashboard command switches sim-1 to "down": the collector sees it and Prometheus has it; back to healthy.
+        var commands = app.Services.GetRequiredService<ResourceCommandService>();
+        var switched = await commands.ExecuteCommandAsync("simulator", ComfyMonitor.AppHost.DashboardCommands.SetScenario, new InteractionInputCollection(
+        [
+            new InteractionInput { Name = "instance", InputType = InputType.Choice, Value = "1" },
+            new InteractionInput { Name = "scenario", InputType = InputType.Choice, Value = "down" },
+        ]), ct);
+        Assert.True(switched.Success, switched.Message);
+        await WaitForUpAsync(prometheus, "sim-1", 0, ct);
+        await WaitForUpAsync(prometheus, "sim-0", 1, ct);
+
+        var healthy = await commands.ExecuteCommandAsync("simulator", ComfyMonitor.AppHost.DashboardCommands.AllHealthy, ct);
+        Assert.True(healthy.Success, healthy.Message);
+        await WaitForUpAsync(prometheus, "sim-1", 1, ct);
+
+        var unknown = await commands.ExecuteCommandAsync("simulator", ComfyMonitor.AppHost.DashboardCommands.SetScenario, new InteractionInputCollection(
+        [
+            new InteractionInput { Name = "instance", InputType = InputType.Choice, Value = "1" },
+            new InteractionInput { Name = "scenario", InputType = InputType.Choice, Value = "sparkles" },
+        ]), ct);
+        Assert.False(unknown.Success);
         await app.StopAsync(ct);
+    }
+
+    /// <summary>Waits (a minute at most) until Prometheus has comfyui_up of <paramref name="instance"/> at <paramref name="value"/>.</summary>
+    private static async Task WaitForUpAsync(HttpClient prometheus, string instance, int value, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = await prometheus.GetFromJsonAsync<JsonObject>($"api/v1/query?query=comfyui_up{{comfyui_instance=\"{instance}\"}}", ct);
+            var samples = result!["data"]!["result"]!.AsArray();
+            last = samples.ToJsonString();
+            if (samples.Count == 1 && (string)samples[0]!["value"]![1]! == value.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                return;
+            }
+
+            await Task.Delay(500, ct);
+        }
+
+        Assert.Fail($"comfyui_up{{comfyui_instance=\"{instance}\"}} did not become {value} within 60 s: {last}");
     }
 }

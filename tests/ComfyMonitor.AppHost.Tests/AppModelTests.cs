@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using ComfyMonitor.AppHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ComfyMonitor.AppHost.Tests;
 
@@ -64,6 +65,54 @@ public sealed class AppModelTests
         Assert.Equal("http://gpu-01:8188", env["ComfyUI__Instances__0__Url"]);
         Assert.Equal("gpu-01", env["ComfyUI__Instances__0__Name"]);
         Assert.Equal("Bearer x", env["ComfyUI__Instances__0__Headers__Authorization"]);
+    }
+
+    [Fact]
+    public async Task TheSimulatorOffersCommandsToSwitchAnyInstanceToAnyScenarioAndBack()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], TestContext.Current.CancellationToken);
+        var simulator = Assert.Single(builder.Resources.OfType<ProjectResource>(), r => r.Name == "simulator");
+        var commands = simulator.Annotations.OfType<ResourceCommandAnnotation>().ToDictionary(c => c.Name);
+        Assert.Contains(DashboardCommands.SetScenario, commands.Keys);
+        Assert.Contains(DashboardCommands.AllHealthy, commands.Keys);
+        Assert.Contains(DashboardCommands.RestartInstance, commands.Keys);
+
+        var arguments = commands[DashboardCommands.SetScenario].Arguments.ToDictionary(a => a.Name);
+        Assert.Equal(["all", "0", "1", "2", "3"], arguments["instance"].Options!.Select(o => o.Key));
+        Assert.Equal("sim-0 (http://127.0.0.1:8188)", arguments["instance"].Options![1].Value);
+        Assert.Equal(ComfyMonitor.Simulator.Fleet.Scenarios.All, arguments["scenario"].Options!.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task EachRealComfyUIIsAResourceWhoseHealthComesFromSystemStats()
+    {
+        using var server = new FakeComfyUI("Bearer x");
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
+            [$"--ComfyUI:Instances:0:Url={server.Url}", "--ComfyUI:Instances:0:Name=gpu-01", "--ComfyUI:Instances:0:Headers:Authorization=Bearer x",
+             "--ComfyUI:Instances:1:Url=http://127.0.0.1:9", "--ComfyUI:Instances:2:Url=http://127.0.0.1:9", "--ComfyUI:Instances:2:Name=Render Box #2",
+             "--Monitoring:Mode=none", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"],
+            TestContext.Current.CancellationToken);
+        var external = builder.Resources.OfType<ExternalServiceResource>().ToDictionary(r => r.Name);
+        Assert.Equal(["comfyui-1", "gpu-01", "render-box-2"], external.Keys.Order(StringComparer.Ordinal));
+
+        await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
+        var health = app.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+        async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthReportEntry> CheckAsync(string resource)
+        {
+            var key = external[resource].Annotations.OfType<HealthCheckAnnotation>().Single().Key;
+            return (await health.CheckHealthAsync(r => r.Name == key, TestContext.Current.CancellationToken)).Entries[key];
+        }
+
+        var healthy = await CheckAsync("gpu-01");
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
+        Assert.Equal("ComfyUI 0.3.64 on cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync", healthy.Description);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await CheckAsync("comfyui-1")).Status);
+
+        server.RequiredAuthorization = "Bearer other"; // the server now refuses the configured header
+        var refused = await CheckAsync("gpu-01");
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, refused.Status);
+        Assert.Contains("401", refused.Description, StringComparison.Ordinal);
     }
 
     [Theory]

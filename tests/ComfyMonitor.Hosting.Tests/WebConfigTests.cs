@@ -89,6 +89,7 @@ public sealed class WebConfigTests : IDisposable
         Assert.Equal(["alice"], config.Users.Keys);
         Assert.Null(WebConfig.Load(Write("tls_server_config:\n  min_version: TLS13\n")).Tls); // no certificate, key or client settings: plain HTTP
         Assert.Same(WebConfig.None, WebConfig.Load(Write("")));
+        Assert.Same(WebConfig.None, WebConfig.Load(Write("# only a comment, as the Kubernetes base ships it\n")));
     }
 
     [Fact]
