@@ -22,9 +22,9 @@ public sealed class ProbeMetrics
 
     /// <summary>
     /// Series per instance and canary of each instrument, at most: runs by result and reason (success, or one of the
-    /// failure reasons), durations by phase.
+    /// failure reasons), durations by phase, and node durations by node type when they are per instance.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, int> SeriesPerCanary = new Dictionary<string, int>
+    private static readonly IReadOnlyDictionary<string, int> SeriesPerCanary = new Dictionary<string, int>
     {
         [Success] = 1,
         [LastSuccess] = 1,
@@ -33,16 +33,35 @@ public sealed class ProbeMetrics
         [NodeDuration] = NodeTypeCap + 1,
     };
 
-    private static readonly double[] Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    /// <summary>
+    /// Each metric's series limit for <paramref name="maxInstances"/> instances and <paramref name="canaries"/> canaries:
+    /// node durations are per replica (canaries × node types) unless <paramref name="perInstanceNodeDurations"/>.
+    /// </summary>
+    public static Dictionary<string, int> SeriesLimits(int canaries, int maxInstances, bool perInstanceNodeDurations)
+    {
+        var limits = SeriesPerCanary.ToDictionary(series => series.Key, series => (series.Value * canaries * maxInstances) + 100);
+        if (!perInstanceNodeDurations)
+        {
+            limits[NodeDuration] = (SeriesPerCanary[NodeDuration] * canaries) + 100;
+        }
+
+        return limits;
+    }
+
+    // Ten boundaries from 50 ms to 10 min: the canary's own steps take tens of milliseconds to seconds (ComfyUICanarySlow
+    // fires on their p95 above 10 s), its wait in the queue behind users' work and its total up to Probe:MaxQueueWait.
+    private static readonly double[] Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120, 600];
     private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _nodeDuration;
     private readonly Histogram<double> _lag;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _nodeTypes = new();
+    private readonly bool _perInstanceNodeDurations;
 
-    public ProbeMetrics(IMeterFactory meterFactory, ProbeFleet fleet)
+    public ProbeMetrics(IMeterFactory meterFactory, ProbeFleet fleet, Microsoft.Extensions.Options.IOptions<ProbeOptions> options)
     {
+        _perInstanceNodeDurations = options.Value.PerInstanceNodeDurations;
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableGauge(Success, () => Each<int>(fleet, (i, c, s) => s.LastSuccess is { } ok ? [new Measurement<int>(ok ? 1 : 0, Tags(i, c))] : []),
             description: "1 when the last run of the canary succeeded, else 0.");
@@ -53,7 +72,7 @@ public sealed class ProbeMetrics
             "{run}", "Canary runs by result (success, failure) and reason (none on success).");
         _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
-        _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages.",
+        _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages; of all instances of this replica unless Probe:PerInstanceNodeDurations.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _lag = meter.CreateHistogram(Lag, "s", "How late runs start behind their schedule (all instances of this replica together).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
@@ -70,7 +89,8 @@ public sealed class ProbeMetrics
 
         foreach (var node in run.Nodes ?? [])
         {
-            _nodeDuration.Record(node.Seconds, [.. Tags(run.Instance, run.Canary), new("node_type", NodeTypeLabel(run.Canary, node.NodeType))]);
+            var nodeType = new KeyValuePair<string, object?>("node_type", NodeTypeLabel(run.Canary, node.NodeType));
+            _nodeDuration.Record(node.Seconds, _perInstanceNodeDurations ? [.. Tags(run.Instance, run.Canary), nodeType] : [new("canary", run.Canary), nodeType]);
         }
     }
 
