@@ -21,9 +21,9 @@ public sealed class WebConfigMonitor
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private byte[] _content;
-    private WebConfig _current;
+    private volatile WebConfig _current;
     private long _checkedAt;
-    private CertificateState? _certificate;
+    private volatile CertificateState? _certificate;
     private readonly ConcurrentDictionary<string, bool> _verified = new(StringComparer.Ordinal);
 
     public WebConfigMonitor(string path, TimeProvider? time = null)
