@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Security;
 using System.Text;
 using ComfyMonitor.Hosting.Tests;
@@ -55,6 +56,77 @@ public sealed class WebConfigServiceTests : IDisposable
 
         using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync($"http://127.0.0.1:{url.Port}/metrics"));
+    }
+
+    [Fact]
+    public async Task ARealPrometheusScrapesTheCollectorOverHttpsWithTheUserAndIsRefusedWithoutIt()
+    {
+        // Debian's prometheus, as ./test.sh installs it: the Go TLS client and basic auth of real scrapes.
+        Assert.SkipUnless((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "prometheus"))), "prometheus is not on PATH (./test.sh installs it)");
+        var authority = TestCertificates.Authority("ComfyMonitor test CA");
+        TestCertificates.Write(authority, _dir, "ca");
+        TestCertificates.Write(TestCertificates.Leaf("localhost", authority, client: false), _dir, "server");
+        var hash = BCrypt.Net.BCrypt.HashPassword("s3cret", 10);
+        var config = Path.Combine(_dir, "web.yml");
+        File.WriteAllText(config, $"tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: {hash}\n");
+
+        var dll = Repository.ServiceDll("ComfyMonitor.Collector");
+        await using var collector = ChildProcess.Start("dotnet", [dll, "--urls", "http://127.0.0.1:0", "--web.config.file", config], new Dictionary<string, string>
+        {
+            ["ComfyUI__Instances__0__Url"] = "http://127.0.0.1:9",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+        }, Path.GetDirectoryName(dll));
+        var target = (await collector.WaitListeningAsync()).Authority;
+
+        var prometheusPort = FreePorts.One();
+        File.WriteAllText(Path.Combine(_dir, "prometheus.yml"), $$"""
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+            scrape_configs:
+              - job_name: right-user
+                scheme: https
+                tls_config: {ca_file: ca.crt}
+                basic_auth: {username: prometheus, password: s3cret}
+                static_configs: [{targets: ["{{target}}"]}]
+              - job_name: wrong-password
+                scheme: https
+                tls_config: {ca_file: ca.crt}
+                basic_auth: {username: prometheus, password: guess}
+                static_configs: [{targets: ["{{target}}"]}]
+              - job_name: plain-http
+                static_configs: [{targets: ["{{target}}"]}]
+            """);
+        await using var prometheus = ChildProcess.Start("prometheus",
+            ["--config.file=prometheus.yml", $"--storage.tsdb.path={Path.Combine(_dir, "data")}", $"--web.listen-address=127.0.0.1:{prometheusPort}", "--log.level=warn"],
+            workingDirectory: _dir);
+        using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{prometheusPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        Dictionary<string, (string Health, string Error)> targets = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var answer = await api.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("api/v1/targets");
+                targets = answer!["data"]!["activeTargets"]!.AsArray().ToDictionary(t => (string)t!["labels"]!["job"]!, t => ((string)t!["health"]!, (string?)t["lastError"] ?? ""));
+                if (targets.Count == 3 && targets.Values.All(t => t.Health != "unknown"))
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.True(targets.GetValueOrDefault("right-user").Health == "up", $"targets: {string.Join("; ", targets)}\n{prometheus.Tail(10)}");
+        Assert.Equal("down", targets["wrong-password"].Health);
+        Assert.Contains("401", targets["wrong-password"].Error, StringComparison.Ordinal);
+        Assert.Equal("down", targets["plain-http"].Health);
     }
 
     private static HttpRequestMessage Authorized(string path, string password) => new(HttpMethod.Get, path)
