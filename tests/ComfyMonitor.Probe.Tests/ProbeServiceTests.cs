@@ -15,16 +15,19 @@ public sealed class ProbeServiceTests
         string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
         string[] canaries = ["render", "upload", "mask"];
 
-        var m = await probe.WaitForMetricsAsync(m => Enumerable.Range(0, 2).All(i => canaries.All(c => m.Value("comfyui_canary_success", Name(i), ("canary", c)) == 1)),
-            what: "every canary succeeding");
+        // Node timings come from a run's WebSocket messages (a run followed by polling has none; the next ones do).
+        var m = await probe.WaitForMetricsAsync(m => Enumerable.Range(0, 2).All(i => canaries.All(c => m.Value("comfyui_canary_success", Name(i), ("canary", c)) == 1))
+                && m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "render"), ("node_type", "EmptyImage")) >= 1
+                && m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "mask"), ("node_type", "ImageCompositeMasked")) >= 1,
+            what: "every canary succeeding, with node timings");
         Assert.All(canaries, c => Assert.True(m.Value("comfyui_canary_last_success_timestamp_seconds", Name(0), ("canary", c)) > DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60));
         Assert.True(m.Value("comfyui_canary_runs_total", Name(0), ("canary", "mask"), ("result", "success"), ("reason", "none")) >= 1);
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "mask"), ("phase", "upload_mask")) >= 1);
         Assert.True(m.Value("comfyui_canary_duration_seconds_count", Name(0), ("canary", "render"), ("phase", "total")) >= 1);
 
         // Each executed node of a canary timed from its WebSocket messages, by node type (the replica's, by default).
-        Assert.True(m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "render"), ("node_type", "EmptyImage")) >= 2);
-        Assert.True(m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "mask"), ("node_type", "ImageCompositeMasked")) >= 2);
+        Assert.True(m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "render"), ("node_type", "EmptyImage")) >= 1);
+        Assert.True(m.Sum("comfyui_canary_node_duration_seconds_count", ("canary", "mask"), ("node_type", "ImageCompositeMasked")) >= 1);
 
         // The same target info as the collector's, so that canary panels group and filter by the targets' labels.
         Assert.Equal("sdxl", Assert.Single(m.For("comfyui_target_info", Name(0))).Labels["pool"]);
