@@ -33,7 +33,7 @@ public static class CollectorExtensions
         var configured = new CollectorOptions
         {
             ModelFolders = builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.ModelFolders)}"] ?? new CollectorOptions().ModelFolders,
-            PerInstanceHistograms = bool.TryParse(builder.Configuration[$"{CollectorOptions.Section}:{nameof(CollectorOptions.PerInstanceHistograms)}"], out var detail) && detail,
+            PerInstanceHistograms = ComfyMonitor.Hosting.LenientSettings.Flag(builder.Configuration, $"{CollectorOptions.Section}:{nameof(CollectorOptions.PerInstanceHistograms)}"),
         };
         var limits = CollectorMetrics.SeriesLimits(maxInstances, configured);
         limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;

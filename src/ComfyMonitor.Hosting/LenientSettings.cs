@@ -13,6 +13,10 @@ public static class LenientSettings
     public static int PositiveInt(IConfiguration configuration, string key, int fallback) =>
         int.TryParse(configuration[key], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 
+    /// <summary>True only when the setting reads as true; anything else (missing, false, unreadable) is false here.</summary>
+    public static bool Flag(IConfiguration configuration, string key) =>
+        bool.TryParse(configuration[key], out var value) && value;
+
     public static TimeSpan PositiveDuration(IConfiguration configuration, string key, TimeSpan fallback) =>
         TimeSpan.TryParse(configuration[key], CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero ? value : fallback;
 }

@@ -31,8 +31,7 @@ public static class ProbeExtensions
         var maxInstancesKey = $"{ProbeOptions.Section}:{nameof(ProbeOptions.MaxInstances)}";
         var maxInstances = LenientSettings.PositiveInt(builder.Configuration, maxInstancesKey, new ProbeOptions().MaxInstances);
         var canaries = ProbeOptionsValidator.BuiltIn.Count + builder.Configuration.GetSection($"{ProbeOptions.Section}:Custom").GetChildren().Count();
-        var perInstanceNodeDurations = bool.TryParse(builder.Configuration[$"{ProbeOptions.Section}:{nameof(ProbeOptions.PerInstanceNodeDurations)}"], out var perInstance) && perInstance;
-        var limits = ProbeMetrics.SeriesLimits(canaries, maxInstances, perInstanceNodeDurations);
+        var limits = ProbeMetrics.SeriesLimits(canaries, maxInstances, LenientSettings.Flag(builder.Configuration, $"{ProbeOptions.Section}:{nameof(ProbeOptions.PerInstanceNodeDurations)}"));
         limits[ComfyMonitor.Hosting.TargetInfoMetric.Name] = maxInstances + 100;
         services.AddSeriesLimits(limits);
         services.AddSingleton<ProbeFleet>();

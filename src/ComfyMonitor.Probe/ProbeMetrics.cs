@@ -48,7 +48,7 @@ public sealed class ProbeMetrics
         return limits;
     }
 
-    // Ten boundaries from 50 ms to 10 min: the canary's own steps take tens of milliseconds to seconds (ComfyUICanarySlow
+    // Eleven boundaries from 50 ms to 10 min: the canary's own steps take tens of milliseconds to seconds (ComfyUICanarySlow
     // fires on their p95 above 10 s), its wait in the queue behind users' work and its total up to Probe:MaxQueueWait.
     private static readonly double[] Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120, 600];
     private static readonly double[] LagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];

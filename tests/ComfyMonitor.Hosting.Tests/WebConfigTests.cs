@@ -215,6 +215,10 @@ public sealed class WebConfigTests : IDisposable
         var ex = Assert.Throws<OptionsValidationException>(() => builder.AddWebConfig());
         Assert.Contains(ex.Failures, f => f.StartsWith("Web:ConfigFile ", StringComparison.Ordinal) && f.Contains("basic_auth_users.alice", StringComparison.Ordinal));
 
+        var unreadable = WebApplication.CreateBuilder(["--web.config.file", Write("")]);
+        unreadable.Configuration["Web:AuthenticateHealthEndpoints"] = "yes";
+        Assert.Contains(Assert.Throws<OptionsValidationException>(() => unreadable.AddWebConfig()).Failures, f => f == "Web:AuthenticateHealthEndpoints 'yes' is not true or false");
+
         var missing = WebApplication.CreateBuilder();
         missing.Configuration["Web:ConfigFile"] = Path.Combine(_dir, "absent.yml");
         Assert.Contains(Assert.Throws<OptionsValidationException>(() => missing.AddWebConfig()).Failures, f => f.Contains("cannot be read", StringComparison.Ordinal));

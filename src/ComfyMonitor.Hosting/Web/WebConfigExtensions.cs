@@ -36,17 +36,29 @@ public static class WebConfigExtensions
             return builder;
         }
 
-        WebConfigMonitor monitor;
+        // A value that is not true or false must not quietly leave the health endpoints open.
+        var failures = new List<string>();
+        var authenticateHealth = false;
+        if (builder.Configuration[AuthenticateHealthKey] is { Length: > 0 } value && !bool.TryParse(value, out authenticateHealth))
+        {
+            failures.Add($"{AuthenticateHealthKey} '{value}' is not true or false");
+        }
+
+        WebConfigMonitor? monitor = null;
         try
         {
             monitor = new WebConfigMonitor(path);
         }
         catch (WebConfigException ex)
         {
-            throw new OptionsValidationException(ConfigFileKey, typeof(WebConfig), ex.Problems.Select(p => $"{ConfigFileKey} {ex.Path}: {p}"));
+            failures.AddRange(ex.Problems.Select(p => $"{ConfigFileKey} {ex.Path}: {p}"));
         }
 
-        var authenticateHealth = bool.TryParse(builder.Configuration[AuthenticateHealthKey], out var h) && h;
+        if (monitor is null || failures.Count > 0)
+        {
+            throw new OptionsValidationException(ConfigFileKey, typeof(WebConfig), failures);
+        }
+
         builder.Services.AddSingleton(monitor);
         builder.Services.AddSingleton<IStartupFilter>(new WebConfigStartupFilter(monitor, authenticateHealth));
         if (monitor.StartedWithTls)
