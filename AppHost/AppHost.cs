@@ -34,7 +34,7 @@ else
         var name = DashboardCommands.ResourceName(realInstances[i]["Name"], i);
         if (Uri.TryCreate(realInstances[i]["Url"], UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && names.Add(name))
         {
-            builder.AddComfyUI(name, url.ToString(), realInstances[i].GetSection("Headers").GetChildren().ToDictionary(h => h.Key, h => h.Value ?? ""));
+            builder.AddComfyUI(new ComfyMonitor.ComfyApi.ComfyEndpoint(name, url, realInstances[i].GetSection("Headers").GetChildren().ToDictionary(h => h.Key, h => h.Value ?? "")));
         }
     }
 }
@@ -160,7 +160,7 @@ switch (mode)
 // Where to watch what the simulator's commands do: on the simulator itself, and on the collector and the probe.
 foreach (var resource in new IResourceBuilder<IResourceWithEndpoints>?[] { simulator, collector, probe })
 {
-    resource?.WithMonitoringLinks(mode, MonitoringStack.OnPath("prometheus-alertmanager"));
+    resource?.WithMonitoringLinks(builder);
 }
 
 builder.Build().Run();

@@ -1,6 +1,5 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
+using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Simulator.Fleet;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -86,23 +85,21 @@ public static class DashboardCommands
             .WithUrl((string)$"http://127.0.0.1:{MonitoringStack.PrometheusPort}/alerts", "Prometheus alerts")
             .WithUrl((string)$"http://127.0.0.1:{MonitoringStack.PrometheusPort}/targets", "Prometheus targets");
 
-    /// <summary>Links to the alerts, Alertmanager and Grafana, where the stack that <paramref name="mode"/> chose runs them.</summary>
-    public static IResourceBuilder<T> WithMonitoringLinks<T>(this IResourceBuilder<T> resource, MonitoringStack.Mode mode, bool alertmanagerOnPath) where T : IResource
+    /// <summary>Links to Prometheus's alerts, Alertmanager and Grafana's fleet dashboard, for those of them the app runs.</summary>
+    public static IResourceBuilder<T> WithMonitoringLinks<T>(this IResourceBuilder<T> resource, IDistributedApplicationBuilder app) where T : IResource
     {
-        if (mode == MonitoringStack.Mode.None)
+        var running = app.Resources.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, url, text) in new[]
         {
-            return resource;
-        }
-
-        resource.WithUrl((string)$"http://127.0.0.1:{MonitoringStack.PrometheusPort}/alerts", "Prometheus alerts");
-        if (mode == MonitoringStack.Mode.Containers || alertmanagerOnPath)
+            ("prometheus", $"http://127.0.0.1:{MonitoringStack.PrometheusPort}/alerts", "Prometheus alerts"),
+            ("alertmanager", $"http://127.0.0.1:{MonitoringStack.AlertmanagerPort}/", "Alertmanager"),
+            ("grafana", $"http://127.0.0.1:{MonitoringStack.GrafanaPort}/d/comfyui-fleet", "Grafana fleet dashboard"),
+        })
         {
-            resource.WithUrl((string)$"http://127.0.0.1:{MonitoringStack.AlertmanagerPort}/", "Alertmanager");
-        }
-
-        if (mode == MonitoringStack.Mode.Containers)
-        {
-            resource.WithUrl((string)$"http://127.0.0.1:{MonitoringStack.GrafanaPort}/d/comfyui-fleet", "Grafana fleet dashboard");
+            if (running.Contains(name))
+            {
+                resource.WithUrl(url, text);
+            }
         }
 
         return resource;
@@ -131,23 +128,21 @@ public static class DashboardCommands
     }
 
     /// <summary>
-    /// A real ComfyUI server as a resource of its own: healthy while /system_stats answers (with the configured headers, and
-    /// credentials of the URL as Basic authentication), its version and device in the health report.
+    /// A real ComfyUI server as a resource of its own: healthy while /system_stats answers (with the endpoint's headers:
+    /// the configured ones, and credentials of the URL as Basic authentication), its version and device in the health report.
     /// </summary>
-    public static IResourceBuilder<ExternalServiceResource> AddComfyUI(this IDistributedApplicationBuilder builder, string name, string url, IReadOnlyDictionary<string, string> headers)
+    public static IResourceBuilder<ExternalServiceResource> AddComfyUI(this IDistributedApplicationBuilder builder, ComfyEndpoint endpoint)
     {
-        var uri = new Uri(url);
-        var key = $"{name}-system-stats";
-        var check = new ComfyUIHealthCheck(uri, headers);
+        var key = $"{endpoint.Name}-system-stats";
+        var check = new ComfyUIHealthCheck(endpoint);
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => check, HealthStatus.Unhealthy, tags: null));
-        var withoutCredentials = new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
-        return builder.AddExternalService(name, withoutCredentials.ToString())
+        return builder.AddExternalService(endpoint.Name, endpoint.BaseAddress.ToString())
             .WithHealthCheck(key)
             .WithUrls(c =>
             {
                 c.Urls.Clear();
-                c.Urls.Add(new ResourceUrlAnnotation { Url = withoutCredentials.ToString(), DisplayText = "ComfyUI" });
-                c.Urls.Add(new ResourceUrlAnnotation { Url = new Uri(withoutCredentials, "system_stats").ToString(), DisplayText = "/system_stats" });
+                c.Urls.Add(new ResourceUrlAnnotation { Url = endpoint.BaseAddress.ToString(), DisplayText = "ComfyUI" });
+                c.Urls.Add(new ResourceUrlAnnotation { Url = ComfyUIHealthCheck.SystemStats(endpoint).ToString(), DisplayText = "/system_stats" });
             });
     }
 
@@ -170,18 +165,15 @@ public static class DashboardCommands
 }
 
 /// <summary>GET /system_stats of a ComfyUI server: healthy with its version and first device, unhealthy with the reason.</summary>
-public sealed class ComfyUIHealthCheck(Uri url, IReadOnlyDictionary<string, string> headers) : IHealthCheck
+public sealed class ComfyUIHealthCheck(ComfyEndpoint endpoint) : IHealthCheck
 {
+    public static Uri SystemStats(ComfyEndpoint endpoint) => new(endpoint.BaseAddress, "system_stats");
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new UriBuilder(url) { UserName = "", Password = "" }.Uri, "system_stats"));
-        if (!string.IsNullOrEmpty(url.UserInfo))
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(url.UserInfo))));
-        }
-
-        foreach (var (name, value) in headers)
+        using var request = new HttpRequestMessage(HttpMethod.Get, SystemStats(endpoint));
+        foreach (var (name, value) in endpoint.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }

@@ -91,10 +91,13 @@ public sealed class AppModelTests
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ComfyMonitor_AppHost>(
             [$"--ComfyUI:Instances:0:Url={server.Url}", "--ComfyUI:Instances:0:Name=gpu-01", "--ComfyUI:Instances:0:Headers:Authorization=Bearer x",
              "--ComfyUI:Instances:1:Url=http://127.0.0.1:9", "--ComfyUI:Instances:2:Url=http://127.0.0.1:9", "--ComfyUI:Instances:2:Name=Render Box #2",
+             // Credentials in the URL as well as a configured Authorization header: the header is sent, as the services send it.
+             $"--ComfyUI:Instances:3:Url={server.Url.Replace("http://", "http://user:pw@", StringComparison.Ordinal)}", "--ComfyUI:Instances:3:Headers:Authorization=Bearer x",
              "--Monitoring:Mode=none", "--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"],
             TestContext.Current.CancellationToken);
         var external = builder.Resources.OfType<ExternalServiceResource>().ToDictionary(r => r.Name);
-        Assert.Equal(["comfyui-1", "gpu-01", "render-box-2"], external.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["comfyui-1", "comfyui-3", "gpu-01", "render-box-2"], external.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(server.Url, external["comfyui-3"].Uri!.ToString()); // no credentials on show
 
         await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
         var health = app.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
@@ -108,6 +111,7 @@ public sealed class AppModelTests
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Status);
         Assert.Equal("ComfyUI 0.3.64 on cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync", healthy.Description);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await CheckAsync("comfyui-1")).Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, (await CheckAsync("comfyui-3")).Status);
 
         server.RequiredAuthorization = "Bearer other"; // the server now refuses the configured header
         var refused = await CheckAsync("gpu-01");
