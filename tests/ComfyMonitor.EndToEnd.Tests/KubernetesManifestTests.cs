@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ComfyMonitor.Testing;
 using YamlDotNet.RepresentationModel;
@@ -79,8 +78,8 @@ public sealed class KubernetesManifestTests
                 AlertRules.Load(file).Select(a => a.Name).Order(StringComparer.Ordinal));
             Assert.Equal([.. RecordNames(Path.Combine(prometheus, "rules.yml")), .. RecordNames(Path.Combine(prometheus, "alerts.yml"))], RecordNames(file));
 
-            var (checkExit, check) = await RunAsync("promtool", ["check", "rules", file], work);
-            Assert.True(checkExit == 0, check);
+            var (checkExit, check, checkErrors) = await Tool.RunAsync("promtool", ["check", "rules", file], work);
+            Assert.True(checkExit == 0, check + checkErrors);
 
             // The alerts' unit tests (recall and precision) against the rules as the PrometheusRule carries them.
             foreach (var tests in new[] { "alerts_test.yml", "alerts_test_long.yml" })
@@ -90,8 +89,8 @@ public sealed class KubernetesManifestTests
                 File.WriteAllText(Path.Combine(work, tests), text);
             }
 
-            var (testExit, test) = await RunAsync("promtool", ["test", "rules", "alerts_test.yml", "alerts_test_long.yml"], work);
-            Assert.True(testExit == 0, test);
+            var (testExit, test, testErrors) = await Tool.RunAsync("promtool", ["test", "rules", "alerts_test.yml", "alerts_test_long.yml"], work);
+            Assert.True(testExit == 0, test + testErrors);
         }
         finally
         {
@@ -105,8 +104,8 @@ public sealed class KubernetesManifestTests
         var fresh = Directory.CreateTempSubdirectory("comfymonitor-k8s-generated-").FullName;
         try
         {
-            var (exit, output) = await RunAsync(Path.Combine(Deploy, "generate.sh"), [fresh], Deploy);
-            Assert.True(exit == 0, output);
+            var (exit, output, errors) = await Tool.RunAsync(Path.Combine(Deploy, "generate.sh"), [fresh], Deploy);
+            Assert.True(exit == 0, output + errors);
             var generated = Directory.GetFiles(fresh, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(fresh, f)).Order(StringComparer.Ordinal).ToList();
             Assert.Contains("prometheusrule.yaml", generated);
             foreach (var file in generated)
@@ -185,9 +184,9 @@ public sealed class KubernetesManifestTests
     [InlineData("ComfyMonitor.Probe", "comfymonitor-probe", "9465")]
     public async Task TheContainerImagesAreNamedAsTheManifestsExpectAndRunAsNonRoot(string project, string image, string port)
     {
-        var (exit, output) = await RunAsync("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", project, project + ".csproj"),
+        var (exit, output, errors) = await Tool.RunAsync("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", project, project + ".csproj"),
             "-getProperty:ContainerRepository", "-getProperty:ContainerUser", "-getItem:ContainerPort", "-getItem:ContainerLabel"], Repository.Root);
-        Assert.True(exit == 0, output);
+        Assert.True(exit == 0, output + errors);
         using var json = JsonDocument.Parse(output);
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal(image, properties.GetProperty("ContainerRepository").GetString());
@@ -202,8 +201,8 @@ public sealed class KubernetesManifestTests
 
     private static async Task<string> KustomizeAsync(string path)
     {
-        var (exit, output) = await RunAsync("kubectl", ["kustomize", Path.Combine(Deploy, path)], Repository.Root, stderrToo: false);
-        Assert.True(exit == 0, $"kubectl kustomize deploy/kubernetes/{path} failed:\n{output}");
+        var (exit, output, errors) = await Tool.RunAsync("kubectl", ["kustomize", Path.Combine(Deploy, path)], Repository.Root);
+        Assert.True(exit == 0, $"kubectl kustomize deploy/kubernetes/{path} failed:\n{output}{errors}");
         return output;
     }
 
@@ -217,29 +216,8 @@ public sealed class KubernetesManifestTests
     private static async Task<(int Exit, string Output)> ValidateAsync(string manifests)
     {
         Assert.True(Directory.Exists(Path.Combine(Schemas, "node_modules")), "tests/kubernetes-schemas has no node_modules: run ./test.sh (it runs npm ci there)");
-        return await RunAsync("node", [Path.Combine(Schemas, "validate.mjs")], Schemas, input: manifests);
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, string[] args, string directory, string? input = null, bool stderrToo = true)
-    {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-            process.StandardInput.Close();
-        }
-
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, stderrToo ? await stdout + await stderr : (process.ExitCode == 0 ? await stdout : await stdout + await stderr));
+        var (exit, output, errors) = await Tool.RunAsync("node", [Path.Combine(Schemas, "validate.mjs")], Schemas, input: manifests);
+        return (exit, output + errors);
     }
 
     private static string Kind(YamlMappingNode o) => Scalar(o, "kind");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.EndToEnd.Tests;
@@ -53,15 +52,7 @@ public sealed class RuleTests
 
     private static async Task Promtool(params string[] args)
     {
-        var info = new ProcessStartInfo("promtool") { WorkingDirectory = Path.Combine(Repository.Dashboards, "prometheus"), RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, output);
+        var (exit, output, errors) = await Tool.RunAsync("promtool", args, Path.Combine(Repository.Dashboards, "prometheus"));
+        Assert.True(exit == 0, output + errors);
     }
 }
