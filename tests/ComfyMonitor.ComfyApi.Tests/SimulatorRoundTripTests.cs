@@ -15,7 +15,9 @@ public sealed class SimulatorRoundTripTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _sim = await SimulatorHost.StartAsync();
+        // A registration that lags the handshake, as on a busy server: a client that submits before the first status
+        // message loses the run's messages (a CI run timed out on exactly that).
+        _sim = await SimulatorHost.StartAsync(settings: new Dictionary<string, string?> { ["Simulator:WebSocketRegistrationDelay"] = "00:00:00.200" });
         _endpoint = new ComfyEndpoint("sim", _sim.Url());
         _client = ComfyClientFactory.Create(_endpoint, new ComfyClientOptions());
     }
@@ -154,17 +156,24 @@ public sealed class SimulatorRoundTripTests : IAsyncLifetime
         await using var socket = await ComfyWebSocket.ConnectAsync(_endpoint, clientId, TimeSpan.FromSeconds(5));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var messages = new List<ComfyWsMessage>();
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reading = Task.Run(async () =>
         {
             await foreach (var m in socket.ReadAllAsync(cts.Token))
             {
                 messages.Add(m);
+                registered.TrySetResult();
                 if (m is ExecutingWsMessage { Node: null })
                 {
                     return;
                 }
             }
         });
+
+        // Like ComfyUI, the simulator registers the client id after the handshake and then sends a first status:
+        // a prompt submitted before it runs with nobody to tell (what the probe waits for too).
+        await Task.WhenAny(registered.Task, reading).WaitAsync(cts.Token);
+        Assert.True(registered.Task.IsCompleted, "the socket closed before its first message");
         var submission = Ok(await _client.SubmitPromptAsync(new PromptRequest { Prompt = graph, ClientId = clientId }));
         Assert.True(submission.IsAccepted, submission.Rejected?.Error?.Message);
         await reading;
