@@ -23,6 +23,7 @@ internal static class FreePorts
 
     private static int _next = First + Random.Shared.Next(Last - First);
     private static readonly Lock Lock = new();
+    private static readonly List<Socket> HeldClosed = [];
 
     public static int Range(int count)
     {
@@ -49,11 +50,20 @@ internal static class FreePorts
 
     public static int One() => Range(1);
 
-    /// <summary>A port nothing listens on (bound, then released).</summary>
+    /// <summary>
+    /// A port nothing listens on: it stays bound (never listening) until the test process ends, so a connection to it is
+    /// refused and no other bind to port 0 is given it. A port bound and released at once went back to the pool that every
+    /// port-0 bind draws from, and a CI run's "refused" instance was answered by another test's server.
+    /// </summary>
     public static int Closed()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        lock (Lock)
+        {
+            HeldClosed.Add(socket);
+        }
+
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
