@@ -152,8 +152,8 @@ public sealed partial class DiscoveryService(
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException or YamlDotNet.Core.YamlException or ArgumentException)
             {
+                LogFileFailed(logger, file, ex.Message); // logged before it is counted: whoever sees the count finds the line
                 metrics.Failed(TargetRegistry.FileSd);
-                LogFileFailed(logger, file, ex.Message);
             }
         }
     }
@@ -171,8 +171,8 @@ public sealed partial class DiscoveryService(
         catch (Exception ex) when (ex is HttpRequestException or FormatException or System.Text.Json.JsonException or ArgumentException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            metrics.Failed(TargetRegistry.HttpSd);
             LogHttpFailed(logger, ex.GetType().Name);
+            metrics.Failed(TargetRegistry.HttpSd);
         }
     }
 

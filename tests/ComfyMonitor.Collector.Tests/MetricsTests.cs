@@ -109,13 +109,13 @@ public sealed class MetricsTests : IAsyncLifetime
         var b = Name(1);
         await _collector.WaitForMetricsAsync(m => m.Value("comfyui_queue_pending", b) is not null, what: "instance 1 scraped");
         await _sim.SetScenarioAsync(1, "down");
-        var m = await _collector.WaitForMetricsAsync(m => m.Value("comfyui_up", b) == 0, what: "instance 1 down");
+        // Instance 1 down while instance 0 stays up (a reading may catch one of its cycles timing out on a loaded machine).
+        var m = await _collector.WaitForMetricsAsync(m => m.Value("comfyui_up", b) == 0 && m.Value("comfyui_up", Name(0)) == 1, what: "instance 1 down, instance 0 up");
         Assert.Empty(m.For("comfyui_queue_pending", b));
         Assert.Empty(m.For("comfyui_system_ram_free_bytes", b));
         Assert.Empty(m.For("comfyui_device_vram_free_bytes", b));
         Assert.Empty(m.For("comfyui_build_info", b));
         Assert.True(m.Value("comfyui_scrape_errors_total", b, ("endpoint", "system_stats"), ("reason", "connect")) >= 1);
-        Assert.Equal(1, m.Value("comfyui_up", Name(0)));
 
         await _sim.SetScenarioAsync(1, "healthy");
         await _collector.WaitForMetricsAsync(m => m.Value("comfyui_up", b) == 1 && m.Value("comfyui_queue_pending", b) is not null, what: "instance 1 back");
@@ -128,9 +128,16 @@ public sealed class MetricsTests : IAsyncLifetime
         var page = await _collector.Http.GetStringAsync("/");
         Assert.Contains(Name(0), page);
         Assert.Contains("NVIDIA GeForce RTX 4090", page);
-        var fleet = JsonNode.Parse(await _collector.Http.GetStringAsync("api/fleet"))!.AsArray();
+        // Read until both are up there too: a reading may catch a cycle that timed out on a loaded machine.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonArray fleet;
+        while (!(fleet = JsonNode.Parse(await _collector.Http.GetStringAsync("api/fleet"))!.AsArray()).All(f => (bool)f!["up"]!))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"api/fleet never showed both up: {fleet.ToJsonString()}");
+            await Task.Delay(100);
+        }
+
         Assert.Equal([Name(0), Name(1)], fleet.Select(f => (string)f!["instance"]!));
-        Assert.All(fleet, f => Assert.True((bool)f!["up"]!));
         Assert.All(fleet, f => Assert.Equal("0.8.0", (string?)f!["version"]));
     }
 

@@ -33,6 +33,8 @@ public sealed class StallTests : IAsyncLifetime
         using var http = _sim.Http();
         var (_, submitted) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(42) });
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(43) });
+        var id = (string)submitted!["prompt_id"]!;
+        await RunsAsync(http, id); // the worker takes the first from the queue a moment after the answer
 
         await scraper.ScrapeAsync(default);
         var start = time.GetUtcNow();
@@ -50,11 +52,7 @@ public sealed class StallTests : IAsyncLifetime
         Assert.Equal(601, state.Snapshot.Queue!.RunningAgeSeconds!.Value, precision: 0);
 
         await _sim.SetScenarioAsync(0, "healthy");
-        var id = (string)submitted!["prompt_id"]!;
-        while ((await http.GetJsonAsync($"history/{id}")).Body![id] is null)
-        {
-            await Task.Delay(20);
-        }
+        await http.WaitForHistoryAsync(id);
 
         time.Advance(TimeSpan.FromSeconds(15));
         await scraper.ScrapeAsync(default);
@@ -79,22 +77,22 @@ public sealed class StallTests : IAsyncLifetime
             ids.Add((string)submitted!["prompt_id"]!);
         }
 
+        await RunsAsync(http, ids[0]);
         await scraper.ScrapeAsync(default);
         var start = time.GetUtcNow();
         foreach (var id in ids.Take(2))
         {
             time.Advance(TimeSpan.FromMinutes(4));
+            await RunsAsync(http, id); // an interrupt of a prompt that does not run yet is a no-op
             await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = id });
-            while ((await http.GetJsonAsync($"history/{id}")).Body![id] is null)
-            {
-                await Task.Delay(20);
-            }
+            await http.WaitForHistoryAsync(id);
 
             await scraper.ScrapeAsync(default);
             Assert.Equal(id == ids[0] ? 1 : 2, state.Snapshot.Completed["interrupted"]);
         }
 
         time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        await RunsAsync(http, ids[2]);
         await scraper.ScrapeAsync(default);
         Assert.Equal((1, 0), (state.Snapshot.Queue!.Running, state.Snapshot.Queue.Pending));
         Assert.True(state.Snapshot.Stalled);
@@ -119,8 +117,9 @@ public sealed class StallTests : IAsyncLifetime
     {
         await _sim.SetScenarioAsync(0, "stuck");
         using var http = _sim.Http();
-        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(1) });
+        var (_, first) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(1) });
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(2) });
+        await RunsAsync(http, (string)first!["prompt_id"]!);
         var pending = (await http.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Single()!;
         var created = DateTimeOffset.FromUnixTimeMilliseconds((long)pending[3]!["create_time"]!);
 
@@ -131,6 +130,10 @@ public sealed class StallTests : IAsyncLifetime
         Assert.Equal(180, state.Snapshot.Queue!.OldestPendingAgeSeconds!.Value, precision: 3);
         await _sim.SetScenarioAsync(0, "healthy");
     }
+
+    /// <summary>Waits until the worker runs <paramref name="id"/>.</summary>
+    private static Task RunsAsync(HttpClient http, string id) =>
+        SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == id, TimeSpan.FromSeconds(30), $"{id} never ran");
 
     private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options)
     {

@@ -66,8 +66,10 @@ public sealed class AlertsEndToEndTests
         }
 
         // A healthy fleet whose GPUs are kept busy by users' prompts of ~10 s each (longer than Probe:Timeout), for 20 rule
-        // evaluations, more than an hour of the rules' time (an hour is 15 s here): no alert, not even pending, and nothing
-        // in Alertmanager.
+        // evaluations, more than an hour of the rules' time (an hour is 15 s here): no alert fires and nothing reaches
+        // Alertmanager. A pending one may come and go: a loaded test machine can time one cycle out (up 0 for 2 s), which is
+        // what the alerts' `for` absorbs; promtool's precision tests keep them silent on such blips (an instance back within
+        // two minutes, a single failed canary run).
         using (var users = new CancellationTokenSource())
         {
             var busy = Enumerable.Range(0, Instances).Select(i => Task.Run(async () =>
@@ -87,7 +89,7 @@ public sealed class AlertsEndToEndTests
             })).ToList();
             await stack.HoldsForEvaluationsAsync(20, async () =>
             {
-                var raised = (await stack.QueryAsync("ALERTS")).Select(a => $"{a!["metric"]!["alertname"]} {a["metric"]!["comfyui_instance"]} ({a["metric"]!["alertstate"]})").ToList();
+                var raised = (await stack.QueryAsync("ALERTS{alertstate=\"firing\"}")).Select(a => $"{a!["metric"]!["alertname"]} {a["metric"]!["comfyui_instance"]} ({a["metric"]!["alertstate"]})").ToList();
                 Assert.True(raised.Count == 0, "alerts on a healthy fleet: " + string.Join(", ", raised));
                 Assert.Empty(await stack.AlertsAsync());
             });

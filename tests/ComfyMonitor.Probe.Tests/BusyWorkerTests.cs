@@ -14,8 +14,8 @@ namespace ComfyMonitor.Probe.Tests;
 /// </summary>
 public sealed class BusyWorkerTests : IAsyncLifetime
 {
-    /// <summary>Each model node of a user's txt2img takes this long: the whole prompt about 12 s, six times the timeout.</summary>
-    private static readonly TimeSpan NodeTime = TimeSpan.FromSeconds(2);
+    /// <summary>Each model node of a user's txt2img takes this long: the whole prompt about 15 s, three times the timeout.</summary>
+    private static readonly TimeSpan NodeTime = TimeSpan.FromSeconds(2.5);
 
     private SimulatorHost _sim = null!;
 
@@ -28,7 +28,9 @@ public sealed class BusyWorkerTests : IAsyncLifetime
     public async Task UserPromptsLongerThanTheTimeoutKeepTheWorkerBusyAndEveryCanaryStillPasses()
     {
         using var http = _sim.Http();
-        var timeout = TimeSpan.FromSeconds(2);
+        // Long enough for each stage of a run that must pass (uploads and submit, the first queue read, execution to
+        // the output) on a loaded machine; the user's prompt is still three times longer.
+        var timeout = TimeSpan.FromSeconds(5);
         var runner = Runner(timeout, maxQueueWait: TimeSpan.FromSeconds(90));
         var endpoint = new ComfyApi.ComfyEndpoint("busy", _sim.Url());
         var client = ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) });

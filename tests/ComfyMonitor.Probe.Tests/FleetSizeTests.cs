@@ -22,13 +22,15 @@ public sealed class FleetSizeTests
         });
         string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
 
-        // Every canary has run on every instance, and every instance has the same phase series (a run that timed out on a
-        // loaded machine times fewer phases: its instance catches up with the next round).
+        // Every canary has run on every instance and succeeded, and every instance has the same phase series (a run that
+        // timed out on a loaded machine times fewer phases, or all of them and no success: its instance catches up with the
+        // next round).
         bool Complete(PrometheusText m)
         {
             var perInstance = m.Named("comfyui_canary_duration_seconds_count").GroupBy(s => s.Labels["comfyui_instance"]).ToDictionary(g => g.Key, g => g.Count());
             return Enumerable.Range(0, count).All(i => canaries.All(c => m.Value("comfyui_canary_duration_seconds_count", Name(i), ("canary", c), ("phase", "total")) >= 1))
-                && perInstance.Values.Distinct().Count() == 1;
+                && perInstance.Values.Distinct().Count() == 1
+                && m.Named("comfyui_canary_runs_total").Count(s => s.Labels["result"] == "success") == count * canaries.Length;
         }
 
         var m = await probe.WaitForMetricsAsync(Complete, TimeSpan.FromSeconds(180), "a run of every canary on every instance, each instance with the same phase series");

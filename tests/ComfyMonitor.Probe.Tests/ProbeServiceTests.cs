@@ -34,9 +34,10 @@ public sealed class ProbeServiceTests
         Assert.Equal(["comfyui_instance"], Assert.Single(m.For("comfyui_target_info", Name(1))).Labels.Keys);
 
         await sim.SetScenarioAsync(1, "oom");
-        m = await probe.WaitForMetricsAsync(m => canaries.All(c => m.Value("comfyui_canary_success", Name(1), ("canary", c)) == 0), what: "the oom instance failing");
+        // ...while the other passes (its last runs: one that timed out on a loaded machine is followed by another).
+        m = await probe.WaitForMetricsAsync(m => canaries.All(c => m.Value("comfyui_canary_success", Name(1), ("canary", c)) == 0 && m.Value("comfyui_canary_success", Name(0), ("canary", c)) == 1),
+            what: "the oom instance failing, the other passing");
         Assert.True(m.Value("comfyui_canary_runs_total", Name(1), ("canary", "render"), ("result", "failure"), ("reason", "execution_error")) >= 1);
-        Assert.All(canaries, c => Assert.Equal(1, m.Value("comfyui_canary_success", Name(0), ("canary", c))));
         Assert.Equal("", await Promtool.CheckMetricsAsync(await probe.Http.GetStringAsync("metrics")));
 
         var page = await probe.Http.GetStringAsync("/");

@@ -19,8 +19,9 @@ public sealed class RegistrationTests : IAsyncLifetime
     [Fact]
     public async Task TheProbeSubmitsOnlyOnceTheServerHasRegisteredItsSocket()
     {
-        // A timeout well above the delay, and far below what a missed event costs.
-        var options = RunnerFixture.Timeouts(TimeSpan.FromSeconds(20));
+        // A wait for the first message (Probe:RequestTimeout) well above the delay even on a loaded machine, and a run
+        // timeout far below what a missed event costs.
+        var options = new ProbeOptions { Timeout = TimeSpan.FromSeconds(30), MaxQueueWait = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(10) };
         var run = await _f.RunAsync(CanaryTests.Canary(RenderCanary.CanaryName), options);
         Assert.True(run.Success, $"{run.Reason}: {run.Detail}");
         Assert.DoesNotContain("polling", run.Detail ?? "", StringComparison.Ordinal);

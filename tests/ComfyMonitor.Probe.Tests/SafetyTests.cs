@@ -10,7 +10,22 @@ public sealed class SafetyTests : IAsyncLifetime
 {
     private RunnerFixture _f = null!;
 
-    public async ValueTask InitializeAsync() => _f = await RunnerFixture.StartAsync(timeout: TimeSpan.FromSeconds(2));
+    /// <summary>Past Probe:MaxQueueWait behind a user's prompt; a timeout long enough that only the queue wait can end the run.</summary>
+    private static readonly ProbeOptions QueueWait = new()
+    {
+        Timeout = TimeSpan.FromMinutes(1), MaxQueueWait = TimeSpan.FromSeconds(2), RequestTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>
+    /// A run that must end in a timeout while its prompt runs: short enough to keep the tests quick, with requests
+    /// (submit, the queue reads, the clean-up's /system_stats) that a loaded machine still answers in time.
+    /// </summary>
+    private static readonly ProbeOptions Stuck = new()
+    {
+        Timeout = TimeSpan.FromSeconds(6), MaxQueueWait = TimeSpan.FromSeconds(6), RequestTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    public async ValueTask InitializeAsync() => _f = await RunnerFixture.StartAsync();
 
     public async ValueTask DisposeAsync() => await _f.DisposeAsync();
 
@@ -28,7 +43,7 @@ public sealed class SafetyTests : IAsyncLifetime
             await Task.Delay(20);
         }
 
-        var run = await _f.RunAsync(new RenderCanary());
+        var run = await _f.RunAsync(new RenderCanary(), QueueWait);
         Assert.Equal("queue_wait", run.Reason); // it waited behind the user's prompt for Probe:MaxQueueWait
         Assert.Contains("removed the probe's pending prompt", run.Detail);
 
@@ -45,7 +60,7 @@ public sealed class SafetyTests : IAsyncLifetime
     public async Task OnTimeoutTheProbesOwnRunningPromptIsInterruptedByItsId()
     {
         await _f.Sim.SetScenarioAsync(0, "stuck");
-        var run = await _f.RunAsync(new RenderCanary());
+        var run = await _f.RunAsync(new RenderCanary(), Stuck);
         Assert.Equal("timeout", run.Reason);
         Assert.Contains("interrupted the probe's own running prompt", run.Detail);
         using var http = _f.Sim.Http();
@@ -64,7 +79,7 @@ public sealed class SafetyTests : IAsyncLifetime
     {
         using var version = await _f.Sim.Control.PutAsync("instances/0/version/0.3.40", null);
         await _f.Sim.SetScenarioAsync(0, "stuck");
-        var run = await _f.RunAsync(new RenderCanary());
+        var run = await _f.RunAsync(new RenderCanary(), Stuck);
         Assert.Equal("timeout", run.Reason);
         Assert.Contains("cannot interrupt by prompt id, so the probe did not interrupt anything", run.Detail);
         using var http = _f.Sim.Http();
