@@ -11,17 +11,22 @@ namespace ComfyMonitor.Testing;
 /// Loopback ports for the tests. Whatever can bind to port 0 does, and its port is read back (<see cref="Bound"/>);
 /// only the simulator, whose instances sit on consecutive ports, takes a run of ports found free, below the
 /// kernel's ephemeral range so that no outgoing connection takes one, and its start is retried when another
-/// process took one first (<see cref="BindAsync{T}"/>).
+/// process took one first (<see cref="BindAsync{T}"/>). Each test process draws from a slice of its own (test.sh runs
+/// two at once): a port found free may be one whose owner let it go for a while — an instance switched to "down" for
+/// minutes — and the other process must not take it.
 /// </summary>
 internal static class FreePorts
 {
     /// <summary>Below Linux's ephemeral range (32768-60999), where port 0 and outgoing connections draw from.</summary>
     private const int First = 10000;
     private const int Last = 18000; // and below the benchmark's fixed ports (18100 and up)
+    private const int Slices = 4;
 
     public const string AnyPort = "http://127.0.0.1:0";
 
-    private static int _next = First + Random.Shared.Next(Last - First);
+    /// <summary>This process's slice, held by an exclusive lock on its file while the process lives.</summary>
+    private static readonly (int First, int Last, FileStream? Claim) Slice = ClaimSlice();
+    private static int _next = Slice.First + Random.Shared.Next(Slice.Last - Slice.First);
     private static readonly Lock Lock = new();
     private static readonly List<Socket> HeldClosed = [];
 
@@ -31,9 +36,9 @@ internal static class FreePorts
         {
             for (var attempt = 0; attempt < 500; attempt++)
             {
-                if (_next + count > Last)
+                if (_next + count > Slice.Last)
                 {
-                    _next = First;
+                    _next = Slice.First;
                 }
 
                 var start = _next;
@@ -84,6 +89,26 @@ internal static class FreePorts
             {
             }
         }
+    }
+
+    /// <summary>The first slice whose lock file no other process holds; the whole range when every one is taken.</summary>
+    private static (int First, int Last, FileStream? Claim) ClaimSlice()
+    {
+        const int size = (Last - First) / Slices;
+        for (var n = 0; n < Slices; n++)
+        {
+            try
+            {
+                var claim = new FileStream(Path.Combine(Path.GetTempPath(), $"comfymonitor-test-ports-{n}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return (First + (n * size), First + ((n + 1) * size), claim);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another test process holds this slice.
+            }
+        }
+
+        return (First, Last, null); // shared, as before: ports are still checked free, and a simulator's start retried
     }
 
     private static bool IsFree(int port)
