@@ -10,6 +10,7 @@ namespace ComfyMonitor.EndToEnd.Tests;
 /// every rule of dashboards/prometheus and passes promtool (its checks and the alerts' unit tests), the dashboard
 /// ConfigMaps hold dashboards/grafana as they are, and the workloads are sharded, non-root and probed as documented.
 /// </summary>
+[Collection(Tool.PromtoolUnitTests)] // each runs the alerts' unit tests (~25 s of CPU): one after the other, not on both cores at once
 public sealed class KubernetesManifestTests
 {
     private static readonly string Deploy = Path.Combine(Repository.Root, "deploy", "kubernetes");

@@ -6,6 +6,7 @@ namespace ComfyMonitor.EndToEnd.Tests;
 /// promtool accepts the shipped rules, and their unit tests pass: every alert fires on the shapes it is for (recall)
 /// and stays silent on the normal shapes of a ComfyUI fleet (precision).
 /// </summary>
+[Collection(Tool.PromtoolUnitTests)] // each runs the alerts' unit tests (~25 s of CPU): one after the other, not on both cores at once
 public sealed class RuleTests
 {
     [Fact]

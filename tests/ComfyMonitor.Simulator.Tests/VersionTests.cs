@@ -48,6 +48,7 @@ public sealed class VersionTests : IAsyncLifetime
         var done = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0x00FF00));
         await _sim.SetScenarioAsync(1, "stuck");
         var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x0000FF));
+        await SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == running, TimeSpan.FromSeconds(30), "the first prompt never ran"); // the worker takes it a moment after the answer
         var pending = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0xFF0000));
         try
         {

@@ -19,10 +19,9 @@ public sealed class WorkloadTests
             ["Simulator:NodeTime"] = "00:00:00.020",
         });
         using var http = sim.Http(0);
-        await SimulatorHttp.WaitUntilAsync(async () => (await http.GetJsonAsync("history")).Body!.AsObject().Count >= 3, TimeSpan.FromSeconds(30), "three background prompts in the history");
-
-        var history = (await http.GetJsonAsync("history")).Body!.AsObject();
-        Assert.Contains(history, e => (string?)e.Value!["status"]!["status_str"] == "success");
+        // Three finished, one of them a success (7 % of the workload's prompts fail or are interrupted on purpose).
+        await SimulatorHttp.WaitUntilAsync(async () => (await http.GetJsonAsync("history")).Body!.AsObject() is var history
+            && history.Count >= 3 && history.Any(e => (string?)e.Value!["status"]!["status_str"] == "success"), TimeSpan.FromSeconds(30), "three background prompts in the history, one a success");
         Assert.Equal(200, (await http.GetJsonAsync("system_stats")).Status);
         using var other = sim.Http(1);
         Assert.Equal(200, (await other.GetJsonAsync("queue")).Status);
