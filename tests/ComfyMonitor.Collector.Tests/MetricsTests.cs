@@ -129,13 +129,9 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains(Name(0), page);
         Assert.Contains("NVIDIA GeForce RTX 4090", page);
         // Read until both are up there too: a reading may catch a cycle that timed out on a loaded machine.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        JsonArray fleet;
-        while (!(fleet = JsonNode.Parse(await _collector.Http.GetStringAsync("api/fleet"))!.AsArray()).All(f => (bool)f!["up"]!))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"api/fleet never showed both up: {fleet.ToJsonString()}");
-            await Task.Delay(100);
-        }
+        JsonArray fleet = [];
+        await SimulatorHttp.WaitUntilAsync(async () => (fleet = JsonNode.Parse(await _collector.Http.GetStringAsync("api/fleet"))!.AsArray()).All(f => (bool)f!["up"]!),
+            TimeSpan.FromSeconds(30), "api/fleet never showed both up");
 
         Assert.Equal([Name(0), Name(1)], fleet.Select(f => (string)f!["instance"]!));
         Assert.All(fleet, f => Assert.Equal("0.8.0", (string?)f!["version"]));

@@ -34,7 +34,7 @@ public sealed class StallTests : IAsyncLifetime
         var (_, submitted) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(42) });
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(43) });
         var id = (string)submitted!["prompt_id"]!;
-        await RunsAsync(http, id); // the worker takes the first from the queue a moment after the answer
+        await http.WaitUntilRunningAsync(id, TimeSpan.FromSeconds(30)); // the worker takes the first from the queue a moment after the answer
 
         await scraper.ScrapeAsync(default);
         var start = time.GetUtcNow();
@@ -77,13 +77,13 @@ public sealed class StallTests : IAsyncLifetime
             ids.Add((string)submitted!["prompt_id"]!);
         }
 
-        await RunsAsync(http, ids[0]);
+        await http.WaitUntilRunningAsync(ids[0], TimeSpan.FromSeconds(30));
         await scraper.ScrapeAsync(default);
         var start = time.GetUtcNow();
         foreach (var id in ids.Take(2))
         {
             time.Advance(TimeSpan.FromMinutes(4));
-            await RunsAsync(http, id); // an interrupt of a prompt that does not run yet is a no-op
+            await http.WaitUntilRunningAsync(id, TimeSpan.FromSeconds(30)); // an interrupt of a prompt that does not run yet is a no-op
             await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = id });
             await http.WaitForHistoryAsync(id);
 
@@ -92,7 +92,7 @@ public sealed class StallTests : IAsyncLifetime
         }
 
         time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
-        await RunsAsync(http, ids[2]);
+        await http.WaitUntilRunningAsync(ids[2], TimeSpan.FromSeconds(30));
         await scraper.ScrapeAsync(default);
         Assert.Equal((1, 0), (state.Snapshot.Queue!.Running, state.Snapshot.Queue.Pending));
         Assert.True(state.Snapshot.Stalled);
@@ -119,7 +119,7 @@ public sealed class StallTests : IAsyncLifetime
         using var http = _sim.Http();
         var (_, first) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(1) });
         await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(2) });
-        await RunsAsync(http, (string)first!["prompt_id"]!);
+        await http.WaitUntilRunningAsync((string)first!["prompt_id"]!, TimeSpan.FromSeconds(30));
         var pending = (await http.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Single()!;
         var created = DateTimeOffset.FromUnixTimeMilliseconds((long)pending[3]!["create_time"]!);
 
@@ -130,10 +130,6 @@ public sealed class StallTests : IAsyncLifetime
         Assert.Equal(180, state.Snapshot.Queue!.OldestPendingAgeSeconds!.Value, precision: 3);
         await _sim.SetScenarioAsync(0, "healthy");
     }
-
-    /// <summary>Waits until the worker runs <paramref name="id"/>.</summary>
-    private static Task RunsAsync(HttpClient http, string id) =>
-        SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == id, TimeSpan.FromSeconds(30), $"{id} never ran");
 
     private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options)
     {

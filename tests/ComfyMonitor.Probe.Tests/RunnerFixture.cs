@@ -24,10 +24,10 @@ internal sealed class RunnerFixture : IAsyncDisposable
 
     /// <summary>
     /// Generous defaults (a minute per run, 20 s per request), so that a loaded CI machine fails no run that should pass
-    /// or fail for another reason; safety tests, and the scenarios that must end in a timeout, pass a short timeout.
+    /// or fail for another reason; the runs that must end in a timeout or a queue wait pass their own options.
     /// </summary>
-    public static async Task<RunnerFixture> StartAsync(int instances = 1, TimeSpan? timeout = null, IDictionary<string, string?>? simulator = null) =>
-        new(await SimulatorHost.StartAsync(instances, simulator), Timeouts(timeout));
+    public static async Task<RunnerFixture> StartAsync(int instances = 1, IDictionary<string, string?>? simulator = null) =>
+        new(await SimulatorHost.StartAsync(instances, simulator), Timeouts(null));
 
     public static ProbeOptions Timeouts(TimeSpan? timeout) => new()
     {

@@ -36,12 +36,7 @@ public sealed class SafetyTests : IAsyncLifetime
         using var http = _f.Sim.Http();
         var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(7), ["client_id"] = "a-user" });
         var userId = (string)user!["prompt_id"]!;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((string?)(await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().FirstOrDefault()?[1] != userId)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the user's prompt never started"); // the worker takes it before the probe comes
-            await Task.Delay(20);
-        }
+        await http.WaitUntilRunningAsync(userId, TimeSpan.FromSeconds(10)); // the worker takes it before the probe comes
 
         var run = await _f.RunAsync(new RenderCanary(), QueueWait);
         Assert.Equal("queue_wait", run.Reason); // it waited behind the user's prompt for Probe:MaxQueueWait

@@ -48,7 +48,7 @@ public sealed class VersionTests : IAsyncLifetime
         var done = await RunAsync(http, CanaryFiles.EmptyImageSaveWithColour(0x00FF00));
         await _sim.SetScenarioAsync(1, "stuck");
         var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x0000FF));
-        await SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == running, TimeSpan.FromSeconds(30), "the first prompt never ran"); // the worker takes it a moment after the answer
+        await http.WaitUntilRunningAsync(running, TimeSpan.FromSeconds(30)); // the worker takes it a moment after the answer
         var pending = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0xFF0000));
         try
         {
@@ -96,7 +96,7 @@ public sealed class VersionTests : IAsyncLifetime
         try
         {
             var running = await Submit(http, CanaryFiles.EmptyImageSaveWithColour(0x010203));
-            await SimulatorHttp.WaitUntilAsync(async () => await http.RunningAsync() == running);
+            await http.WaitUntilRunningAsync(running);
             await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = "someone-else" });
             if (interrupted)
             {

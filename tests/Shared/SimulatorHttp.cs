@@ -73,17 +73,19 @@ internal static class SimulatorHttp
         (string?)(await http.GetJsonAsync("queue")).Body!["queue_running"]!.AsArray().FirstOrDefault()?[1];
 
     /// <summary>
+    /// Waits until the worker runs <paramref name="id"/> (60 s unless told otherwise): it takes a submitted prompt from the
+    /// queue a moment after POST /prompt has answered, and an interrupt naming a prompt that does not run yet is a no-op.
+    /// </summary>
+    public static Task WaitUntilRunningAsync(this HttpClient http, string id, TimeSpan? timeout = null) =>
+        WaitUntilAsync(async () => await http.RunningAsync() == id, timeout, $"{id} never ran");
+
+    /// <summary>
     /// Waits until <paramref name="id"/> runs, then asserts that it still runs on every one of <paramref name="readings"/>
     /// reads of the queue, 50 ms apart; a simulated node takes 50 ms in the tests, so a prompt that could end would end.
     /// </summary>
     public static async Task StaysRunningAsync(this HttpClient http, string id, int readings = 20)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await http.RunningAsync() != id)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{id} never ran");
-            await Task.Delay(20);
-        }
+        await http.WaitUntilRunningAsync(id, TimeSpan.FromSeconds(30));
 
         for (var i = 0; i < readings; i++)
         {
