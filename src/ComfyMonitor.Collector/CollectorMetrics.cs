@@ -28,6 +28,9 @@ public sealed class CollectorMetrics
     public const string QueueRunningAge = "comfyui_queue_running_age_seconds";
     public const string QueueStalled = "comfyui_queue_stalled";
     public const string QueueLastProgress = "comfyui_queue_last_progress_timestamp_seconds";
+    public const string QueueStallAfter = "comfyui_queue_stall_after_seconds";
+    public const string QueueBacklogAfter = "comfyui_queue_backlog_after_seconds";
+    public const string ErrorClients = "comfyui_prompt_error_clients";
     public const string PromptsCompleted = "comfyui_prompts_completed";
     public const string ProbePrompts = "comfyui_probe_prompts";
     public const string ExecutionDuration = "comfyui_prompt_execution_duration";
@@ -48,8 +51,8 @@ public sealed class CollectorMetrics
     public static readonly IReadOnlyList<string> PerInstanceMetrics =
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
-        QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress,
-        PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+        QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress, QueueStallAfter, QueueBacklogAfter,
+        ErrorClients, PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
         Models, ModelsInfo,
     ];
 
@@ -148,9 +151,15 @@ public sealed class CollectorMetrics
         meter.CreateObservableGauge(QueueRunningAge, () => Each(s => s.Queue is not null, s => s.Queue!.RunningAgeSeconds ?? 0), "s",
             "How long the running prompt has been running, as the collector saw it; 0 when none.");
         meter.CreateObservableGauge(QueueStalled, () => Each(s => s.Stalled is not null, s => s.Stalled!.Value ? 1 : 0),
-            description: "1 when the queue is non-empty and nothing progressed for Collector:StallAfter.");
+            description: "1 when the queue is non-empty and nothing progressed for the instance's stall window (comfyui_queue_stall_after_seconds).");
         meter.CreateObservableGauge(QueueLastProgress, () => Each(s => s.LastProgress is not null, s => s.LastProgress!.Value.ToUnixTimeMilliseconds() / 1000.0), "s",
             "When the queue last progressed (a new history entry or a new running prompt) or was idle, in Unix seconds.");
+        meter.CreateObservableGauge(QueueStallAfter, () => Each(s => s.StallAfterSeconds is not null, s => s.StallAfterSeconds!.Value), "s",
+            "The instance's stall window: its own (target label comfymonitor_stall_after, then ComfyUI:Pools:NAME:StallAfter), else learned from its recent jobs (1.5 × p99, at least Collector:StallAfter, at most Collector:MaxLearnedStallAfter).");
+        meter.CreateObservableGauge(QueueBacklogAfter, () => Each(s => s.BacklogAfterSeconds is not null, s => s.BacklogAfterSeconds!.Value), "s",
+            "How long the instance's oldest pending prompt may wait: its own (comfymonitor_backlog_after, ComfyUI:Pools:NAME:BacklogAfter), else learned (3 × p99 job, at least Collector:BacklogAfter).");
+        meter.CreateObservableGauge(ErrorClients, () => Each(s => s.ErrorClients is not null, s => s.ErrorClients!.Value), "{client}",
+            "Distinct clients (client_id; prompts without one are one client) whose prompts failed on the instance in the last 15 minutes. The ids are hashed in memory, never kept or exported.");
         meter.CreateObservableGauge(Extensions, () => Each(s => s.ExtensionCount is not null, s => s.ExtensionCount!.Value), "{extension}", "Frontend extensions listed by /extensions.");
         meter.CreateObservableGauge(ExtensionsInfo, () => Each(s => s.ExtensionFingerprint is not null, s => 1, s => new Tags { { "fingerprint", s.ExtensionFingerprint } }),
             description: "Fingerprint of the sorted extension list; several values across the fleet mean drift. Always 1.");

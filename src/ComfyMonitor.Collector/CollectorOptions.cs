@@ -11,8 +11,25 @@ public sealed class CollectorOptions
     /// <summary>Per-request timeout.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Queue non-empty and no progress this long: stalled.</summary>
+    /// <summary>
+    /// Queue non-empty and no progress this long: stalled. The fleet's default: an instance's own expectation (target
+    /// label comfymonitor_stall_after, then ComfyUI:Pools:NAME:StallAfter) replaces it, and without one an instance whose
+    /// jobs run long gets 1.5 × its recent p99 job, up to <see cref="MaxLearnedStallAfter"/>.
+    /// </summary>
     public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The oldest pending prompt may wait this long before ComfyUIQueueBacklog counts it: the fleet's default, replaced by
+    /// an instance's own (comfymonitor_backlog_after, ComfyUI:Pools:NAME:BacklogAfter), else 3 × its recent p99 job when
+    /// that is longer, up to twice <see cref="MaxLearnedStallAfter"/>.
+    /// </summary>
+    public TimeSpan BacklogAfter { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The most a learned stall window may grow to (an instance without an expectation of its own whose jobs run long): a
+    /// hung job on such an instance is called stalled within this time at the latest.
+    /// </summary>
+    public TimeSpan MaxLearnedStallAfter { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>How often /extensions is read per instance.</summary>
     public TimeSpan ExtensionsInterval { get; set; } = TimeSpan.FromMinutes(5);

@@ -28,6 +28,16 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             problems.Add($"{s}:StallAfter must be positive (got {o.StallAfter})");
         }
 
+        if (o.BacklogAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:BacklogAfter must be positive (got {o.BacklogAfter})");
+        }
+
+        if (o.MaxLearnedStallAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxLearnedStallAfter must be positive (got {o.MaxLearnedStallAfter})");
+        }
+
         if (o.ExtensionsInterval <= TimeSpan.Zero)
         {
             problems.Add($"{s}:ExtensionsInterval must be positive (got {o.ExtensionsInterval})");

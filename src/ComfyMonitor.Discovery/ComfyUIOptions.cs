@@ -11,4 +11,10 @@ public sealed class ComfyUIOptions
 
     /// <summary>Labels per target exported in comfyui_target_info, at most (the first by name); the rest are left out.</summary>
     public int MaxTargetLabels { get; set; } = 10;
+
+    /// <summary>The target label whose value names a target's pool in <see cref="Pools"/> (empty: no pools).</summary>
+    public string PoolLabel { get; set; } = "pool";
+
+    /// <summary>What is normal per pool (stall, backlog, canary queue wait): <c>ComfyUI:Pools:NAME:StallAfter</c>, ...</summary>
+    public Dictionary<string, PoolOptions> Pools { get; set; } = new(StringComparer.Ordinal);
 }

@@ -31,6 +31,12 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
                 continue;
             }
 
+            foreach (var problem in TargetExpectations.Problems(instance.Labels))
+            {
+                // "label comfymonitor_stall_after: ..." becomes the key of that label.
+                problems.Add($"{key}:Labels:{problem["label ".Length..]}");
+            }
+
             var instanceName = string.IsNullOrWhiteSpace(instance.Name) ? ComfyApi.ComfyEndpoint.DefaultName(url) : instance.Name;
             if (names.TryGetValue(instanceName, out var first))
             {
@@ -45,6 +51,22 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
         if (options.MaxTargetLabels is < 0 or > 64)
         {
             problems.Add($"{ComfyUIOptions.Section}:MaxTargetLabels must be between 0 and 64 (got {options.MaxTargetLabels})");
+        }
+
+        if (options.PoolLabel.Length > 0 && TargetLabels.Name(options.PoolLabel) != options.PoolLabel)
+        {
+            problems.Add($"{ComfyUIOptions.Section}:PoolLabel '{options.PoolLabel}' is not a label name (letters, digits and _, not starting with a digit)");
+        }
+
+        foreach (var (pool, settings) in options.Pools)
+        {
+            foreach (var (setting, value) in new[] { ("StallAfter", settings.StallAfter), ("BacklogAfter", settings.BacklogAfter), ("MaxQueueWait", settings.MaxQueueWait) })
+            {
+                if (value is not null && Durations.ParsePositive(value, out var problem) is null)
+                {
+                    problems.Add($"{ComfyUIOptions.Section}:Pools:{pool}:{setting}: {problem}");
+                }
+            }
         }
 
         var discovery = options.Discovery;
@@ -71,7 +93,17 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
             {
                 try
                 {
-                    using var _ = File.OpenRead(pattern);
+                    // Read as discovery will: a target whose comfymonitor_ setting cannot be read stops the start here
+                    // (later changes of the file are logged and counted instead, keeping the last good targets).
+                    TargetGroupParser.ParseFile(pattern, File.ReadAllText(pattern));
+                }
+                catch (TargetExpectationException ex)
+                {
+                    problems.Add($"{key} '{pattern}': {ex.Message}");
+                }
+                catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or YamlDotNet.Core.YamlException)
+                {
+                    // Other problems of the file's content are discovery's to report, at start as later.
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
                 {

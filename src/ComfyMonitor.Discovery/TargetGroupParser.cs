@@ -98,6 +98,13 @@ public static class TargetGroupParser
                 throw new FormatException($"__scheme__ must be http or https, not '{scheme}'");
             }
 
+            if (TargetExpectations.Problems(labels).FirstOrDefault() is { } problem)
+            {
+                // A target with an expectation that cannot be read would be watched with the wrong one: the file fails
+                // as with any other bad target (its last good targets stay), and the message names target and label.
+                throw new TargetExpectationException($"target {string.Join(", ", targets.Select(t => $"'{t}'"))}: {problem}");
+            }
+
             foreach (var target in targets)
             {
                 if (!Uri.TryCreate($"{scheme}://{target}/", UriKind.Absolute, out var url) || url.AbsolutePath != "/" || target.Contains('@'))

@@ -20,10 +20,10 @@ public sealed class TargetInfoMetric : IHostedService
         meterFactory.Create(DiscoveryMetrics.MeterName).CreateObservableGauge(Name, () => watched.Watched.Select(target =>
             {
                 var tags = new List<KeyValuePair<string, object?>>(max + 1) { new("comfyui_instance", target.Name) };
-                tags.AddRange(target.Labels.Take(max).Select(l => new KeyValuePair<string, object?>(l.Key, l.Value)));
+                tags.AddRange(target.Labels.Where(l => !l.Key.StartsWith(TargetExpectations.ReservedPrefix, StringComparison.Ordinal)).Take(max).Select(l => new KeyValuePair<string, object?>(l.Key, l.Value)));
                 return new Measurement<int>(1, tags);
             }),
-            description: "1 per watched target, with the labels of the target from discovery (file_sd, http_sd) or ComfyUI:Instances:N:Labels.");
+            description: "1 per watched target, with the labels of the target from discovery (file_sd, http_sd) or ComfyUI:Instances:N:Labels (not the comfymonitor_ settings).");
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -21,14 +21,14 @@ public sealed class ProbeMetrics
     private const string InstanceLabel = "comfyui_instance";
 
     /// <summary>
-    /// Series per instance and canary of each instrument, at most: runs by result and reason (success, or one of the
-    /// failure reasons), durations by phase, and node durations by node type when they are per instance.
+    /// Series per instance and canary of each instrument, at most: runs by result and reason (success, deferred, or one of
+    /// the failure reasons), durations by phase, and node durations by node type when they are per instance.
     /// </summary>
     private static readonly IReadOnlyDictionary<string, int> SeriesPerCanary = new Dictionary<string, int>
     {
         [Success] = 1,
         [LastSuccess] = 1,
-        [Runs] = 1 + FailureReasons.All.Count,
+        [Runs] = 2 + FailureReasons.All.Count,
         [Duration] = Phase.All.Count,
         [NodeDuration] = NodeTypeCap + 1,
     };
@@ -69,7 +69,7 @@ public sealed class ProbeMetrics
             "s", "When the canary last succeeded, in Unix seconds.");
         meter.CreateObservableCounter(Runs, () => Each(fleet, (i, c, s) => s.Runs().Select(r =>
             new Measurement<long>(r.Value, [.. Tags(i, c), new("result", r.Key.Result), new("reason", r.Key.Reason)]))),
-            "{run}", "Canary runs by result (success, failure) and reason (none on success).");
+            "{run}", "Canary runs by result (success, failure, deferred) and reason (none on success; busy when deferred: the canary waited Probe:MaxQueueWait behind a prompt running within the instance's stall window, and counts neither way in the SLO).");
         _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages; of all instances of this replica unless Probe:PerInstanceNodeDurations.",

@@ -16,10 +16,23 @@ public sealed class ProbeOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How long a canary's prompt may wait in the queue (behind users' running prompts) before it starts executing.
-    /// Past it the run fails with reason queue_wait.
+    /// How long a canary's prompt may wait in the queue (behind users' running prompts) before it starts executing: the
+    /// fleet's default, replaced by the instance's own (target label comfymonitor_max_queue_wait, then
+    /// ComfyUI:Pools:NAME:MaxQueueWait). Past it the probe takes the canary out of the queue: deferred (result deferred,
+    /// reason busy) when the prompt running ahead of it has run for less than the instance's stall window, else failed
+    /// with reason queue_wait.
     /// </summary>
     public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How long a prompt may run ahead of a canary and still count as healthy work: the fleet's default, replaced by the
+    /// instance's own stall window (comfymonitor_stall_after, ComfyUI:Pools:NAME:StallAfter), and without one by 1.5 × the
+    /// p99 of the users' prompts the probe saw run there, up to <see cref="MaxLearnedStallAfter"/>.
+    /// </summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most the learned stall window may grow to.</summary>
+    public TimeSpan MaxLearnedStallAfter { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>Per HTTP request (uploads, submit, /view, polling).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);

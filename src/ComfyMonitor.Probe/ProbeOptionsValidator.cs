@@ -28,6 +28,16 @@ public sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
             problems.Add($"{s}:MaxQueueWait must be positive (got {o.MaxQueueWait})");
         }
 
+        if (o.StallAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:StallAfter must be positive (got {o.StallAfter})");
+        }
+
+        if (o.MaxLearnedStallAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxLearnedStallAfter must be positive (got {o.MaxLearnedStallAfter})");
+        }
+
         if (o.RequestTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{s}:RequestTimeout must be positive (got {o.RequestTimeout})");

@@ -71,9 +71,12 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
         return outcome;
     }
 
+    /// <summary>The first cycle reads this many entries (once): they are not counted, but tell how long the instance's jobs take.</summary>
+    private const int PrimingBatch = 64;
+
     private async Task<(IReadOnlyList<HistoryEntry>? Entries, ComfyError? Error)> ReadNewHistoryAsync(List<(string, double)> requests, CancellationToken cancellationToken)
     {
-        var size = 1;
+        var size = state.HistoryPrimed ? 1 : Math.Min(PrimingBatch, options.MaxHistoryBatch);
         while (true)
         {
             var result = await TimedAsync(requests, InstanceState.HistoryEndpoint, ct => client.GetHistoryAsync(size, cancellationToken: ct), cancellationToken);

@@ -28,6 +28,15 @@ public sealed record InstanceSnapshot
 
     public DateTimeOffset? LastProgress { get; init; }
 
+    /// <summary>The instance's stall window now: its own expectation, learned from its jobs, or Collector:StallAfter.</summary>
+    public double? StallAfterSeconds { get; init; }
+
+    /// <summary>How long its oldest pending prompt may wait before ComfyUIQueueBacklog counts it.</summary>
+    public double? BacklogAfterSeconds { get; init; }
+
+    /// <summary>Distinct clients whose prompts failed in the last 15 minutes (prompts without a client id are one client).</summary>
+    public int? ErrorClients { get; init; }
+
     public int? ExtensionCount { get; init; }
 
     public string? ExtensionFingerprint { get; init; }

@@ -3,6 +3,7 @@ using System.Text;
 using ComfyMonitor.ComfyApi;
 using ComfyMonitor.ComfyApi.Models;
 using ComfyMonitor.Discovery;
+using ComfyMonitor.Hosting;
 
 namespace ComfyMonitor.Collector.State;
 
@@ -12,8 +13,12 @@ namespace ComfyMonitor.Collector.State;
 /// ids already counted.
 /// </summary>
 /// <param name="driftGroup">The value of the target's Collector:ModelDriftGroupLabel label ("" for none): instances meant to hold the same models.</param>
-public sealed class InstanceState(string name, CollectorOptions options, TimeProvider time, string driftGroup = "")
+/// <param name="expectations">What the target's labels or pool say is normal for it; what they leave unset is learned from its jobs or the fleet's default.</param>
+public sealed class InstanceState(string name, CollectorOptions options, TimeProvider time, string driftGroup = "", TargetExpectations? expectations = null)
 {
+    /// <summary>Failed prompts count towards <see cref="InstanceSnapshot.ErrorClients"/> for this long (the error-rate alert's window).</summary>
+    public static readonly TimeSpan ErrorClientWindow = TimeSpan.FromMinutes(15);
+
     public const string SystemStatsEndpoint = "system_stats";
     public const string QueueEndpoint = "queue";
     public const string HistoryEndpoint = "history";
@@ -33,6 +38,12 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly Dictionary<string, long> _probeCompleted = [];
     private readonly Dictionary<string, long> _failures = new() { [FailureCategory.OutOfMemory] = 0 };
     private readonly RestartDetector _restarts = new();
+    private readonly TargetExpectations _expectations = expectations ?? TargetExpectations.None;
+    // Users' finished jobs (success or error, from the server's timestamps): what is normal for this instance. Seeded from
+    // the history the first cycle finds, so that a restarted collector knows at once that the instance runs long jobs.
+    private readonly RecentDurations _recent = new();
+    // When each recent failed prompt was seen, and which client sent it (a hash; 0 for prompts without a client id).
+    private readonly Queue<(DateTimeOffset Seen, ulong Client)> _errorClients = new();
     private long _restartCount;
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
     private bool _historyPrimed;
@@ -116,6 +127,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                     newEntries.Add(history[i]);
                     if (!_historyPrimed)
                     {
+                        if (!history[i].IsProbe)
+                        {
+                            Learn(history[i]);
+                        }
+
                         continue;
                     }
 
@@ -131,7 +147,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                     }
                     else
                     {
-                        Count(history[i], outcome);
+                        Count(history[i], outcome, now);
                     }
 
                     _stall.Finished(history[i].PromptId, history[i].Outcome);
@@ -161,6 +177,14 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 Models.Update(models);
             }
 
+            while (_errorClients.TryPeek(out var oldest) && now - oldest.Seen > ErrorClientWindow)
+            {
+                _errorClients.Dequeue();
+            }
+
+            var stallAfter = _expectations.StallAfter ?? _recent.Expect(RecentDurations.StallFactor, options.StallAfter, options.MaxLearnedStallAfter);
+            var backlogAfter = _expectations.BacklogAfter ?? _recent.Expect(RecentDurations.BacklogFactor, options.BacklogAfter, 2 * options.MaxLearnedStallAfter);
+            _stall.StallAfter = stallAfter;
             QueueSnapshot? queue = null;
             bool? stalled = null;
             if (_stall.Observe(cycle.Queue, now) is { } reading)
@@ -197,6 +221,9 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 Queue = up ? queue : null,
                 Stalled = up ? stalled : null,
                 LastProgress = up ? _stall.LastProgress : null,
+                StallAfterSeconds = up ? stallAfter.TotalSeconds : null,
+                BacklogAfterSeconds = up ? backlogAfter.TotalSeconds : null,
+                ErrorClients = up ? _errorClients.Select(e => e.Client).Distinct().Count() : null,
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
                 Models = up ? Models.Folders : [],
@@ -221,12 +248,27 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         _ => null,
     };
 
-    private void Count(HistoryEntry entry, CycleOutcome outcome)
+    /// <summary>A user's job that ran to its end (success or error) tells how long this instance's jobs take.</summary>
+    private void Learn(HistoryEntry entry)
+    {
+        if (entry.Outcome is PromptOutcome.Success or PromptOutcome.Error && entry.ExecutionStartMs is { } start && entry.ExecutionEndMs is { } end && end >= start)
+        {
+            _recent.Add((end - start) / 1000.0);
+        }
+    }
+
+    private void Count(HistoryEntry entry, CycleOutcome outcome, DateTimeOffset now)
     {
         var status = Status(entry);
         if (status is null)
         {
             return;
+        }
+
+        Learn(entry);
+        if (status == "error")
+        {
+            _errorClients.Enqueue((now, entry.ClientKey ?? 0));
         }
 
         _completed[status] = _completed.GetValueOrDefault(status) + 1;

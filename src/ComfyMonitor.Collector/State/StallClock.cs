@@ -37,6 +37,9 @@ public sealed class StallClock(TimeSpan stallAfter)
         }
     }
 
+    /// <summary>The instance's stall window: its own expectation, learned or set, which may change from cycle to cycle.</summary>
+    public TimeSpan StallAfter { get; set; } = stallAfter;
+
     /// <summary>Takes this cycle's queue (null when it could not be read); returns whether it is stalled and how long the running prompt has run.</summary>
     public (bool Stalled, double? RunningAgeSeconds)? Observe(QueueState? queue, DateTimeOffset now)
     {
@@ -66,6 +69,6 @@ public sealed class StallClock(TimeSpan stallAfter)
             LastProgress = now;
         }
 
-        return (busy && now - LastProgress >= stallAfter, running is null ? null : (now - _runningSince).TotalSeconds);
+        return (busy && now - LastProgress >= StallAfter, running is null ? null : (now - _runningSince).TotalSeconds);
     }
 }

@@ -28,6 +28,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
         string promptId = "";
         long? createTime = null;
         var isProbe = false;
+        ulong? clientKey = null;
         IReadOnlyList<string> outputs = [];
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -41,7 +42,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
                     promptId = JsonReading.ReadString(ref reader) ?? "";
                     break;
                 case 3:
-                    (createTime, isProbe) = ReadExtraData(ref reader);
+                    (createTime, isProbe, clientKey) = ReadExtraData(ref reader);
                     break;
                 case 4:
                     outputs = JsonReading.ReadStringList(ref reader);
@@ -52,7 +53,7 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
         }
 
-        return new QueueItem { Number = number, PromptId = promptId, CreateTimeMs = createTime, IsProbe = isProbe, OutputsToExecute = outputs };
+        return new QueueItem { Number = number, PromptId = promptId, CreateTimeMs = createTime, IsProbe = isProbe, ClientKey = clientKey, OutputsToExecute = outputs };
     }
 
     public override void Write(Utf8JsonWriter writer, QueueItem value, JsonSerializerOptions options)
@@ -84,16 +85,17 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
         writer.WriteEndArray();
     }
 
-    private static (long? CreateTime, bool IsProbe) ReadExtraData(ref Utf8JsonReader reader)
+    private static (long? CreateTime, bool IsProbe, ulong? ClientKey) ReadExtraData(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             JsonReading.Skip(ref reader);
-            return (null, false);
+            return (null, false, null);
         }
 
         long? createTime = null;
         var isProbe = false;
+        ulong? clientKey = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var isCreateTime = reader.ValueTextEquals("create_time"u8);
@@ -105,10 +107,18 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
             else if (isClientId && reader.TokenType == JsonTokenType.String)
             {
-                // Compared in place: the id itself is not kept.
-                isProbe = reader.HasValueSequence || reader.ValueIsEscaped
-                    ? reader.GetString()!.StartsWith(QueueItem.ProbeClientIdPrefix, StringComparison.Ordinal)
-                    : reader.ValueSpan.StartsWith(ProbePrefix);
+                // Compared and hashed in place: the id itself is not kept.
+                if (reader.HasValueSequence || reader.ValueIsEscaped)
+                {
+                    var id = reader.GetString()!;
+                    isProbe = id.StartsWith(QueueItem.ProbeClientIdPrefix, StringComparison.Ordinal);
+                    clientKey = Hash(System.Text.Encoding.UTF8.GetBytes(id));
+                }
+                else
+                {
+                    isProbe = reader.ValueSpan.StartsWith(ProbePrefix);
+                    clientKey = Hash(reader.ValueSpan);
+                }
             }
             else
             {
@@ -116,6 +126,21 @@ internal sealed class QueueItemConverter : JsonConverter<QueueItem>
             }
         }
 
-        return (createTime, isProbe);
+        return (createTime, isProbe, clientKey);
+    }
+
+    /// <summary>Drawn once per process: a client's key means nothing outside it.</summary>
+    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64();
+
+    /// <summary>FNV-1a (64 bit) from a random offset: enough to tell a few clients apart, never turned back into an id.</summary>
+    private static ulong Hash(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 14695981039346656037UL ^ Seed;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
     }
 }

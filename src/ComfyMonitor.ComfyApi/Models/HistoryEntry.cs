@@ -30,6 +30,10 @@ public sealed class HistoryEntry
     [JsonIgnore]
     public bool IsProbe => Prompt?.IsProbe == true;
 
+    /// <summary>Which client submitted it, as <see cref="QueueItem.ClientKey"/> (a hash; never the id).</summary>
+    [JsonIgnore]
+    public ulong? ClientKey => Prompt?.ClientKey;
+
     [JsonIgnore]
     public long? ExecutionStartMs => Status?.Find(StatusMessage.ExecutionStart)?.TimestampMs;
 

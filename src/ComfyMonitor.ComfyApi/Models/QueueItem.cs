@@ -31,6 +31,13 @@ public sealed class QueueItem
     /// <summary>Whether extra_data.client_id starts with <see cref="ProbeClientIdPrefix"/>: the client id itself is not kept.</summary>
     public bool IsProbe { get; init; }
 
+    /// <summary>
+    /// A 64-bit hash of <c>extra_data.client_id</c> under a seed drawn at random by each process (null without a client
+    /// id): tells one client's prompts from another's, for counting, while the id itself is never kept and the hash means
+    /// nothing outside this process.
+    /// </summary>
+    public ulong? ClientKey { get; init; }
+
     /// <summary>The node class types of the graph, only when the caller asked for them.</summary>
     public IReadOnlyList<string>? NodeTypes { get; init; }
 }

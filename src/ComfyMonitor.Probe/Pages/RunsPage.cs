@@ -18,7 +18,7 @@ public static class RunsPage
     {
         var html = ComfyMonitor.Hosting.HtmlPage.Start("probe", 8192, """
             table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}th,td{padding:.25rem .5rem}
-            .ok{color:#070}.fail{color:#b00;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+            .ok{color:#070}.fail{color:#b00;font-weight:600}.deferred{color:#a60}td.num{text-align:right;font-variant-numeric:tabular-nums}
             td.detail{max-width:40rem;overflow-wrap:anywhere;color:#555}
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Canaries every {options.Interval.TotalSeconds:0.#} s, timeout {options.Timeout.TotalSeconds:0.#} s. ");
@@ -30,7 +30,12 @@ public static class RunsPage
             foreach (var (canary, status) in instance.Canaries.OrderBy(c => c.Key, StringComparer.Ordinal))
             {
                 html.Append("<tr><td>").Append(Enc(instance.Endpoint.Name)).Append("</td><td>").Append(Enc(canary)).Append("</td>");
-                html.Append(status.LastSuccess == true ? "<td class=\"ok\">success</td>" : "<td class=\"fail\">failure</td>");
+                html.Append(status.LastSuccess switch
+                {
+                    true => "<td class=\"ok\">success</td>",
+                    false => "<td class=\"fail\">failure</td>",
+                    null => "<td class=\"deferred\">deferred only</td>",
+                });
                 html.Append("<td>").Append(status.LastSuccessAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never").Append("</td></tr>\n");
             }
         }
@@ -46,7 +51,7 @@ public static class RunsPage
         {
             html.Append("<tr><td>").Append(run.Started.ToString("u", CultureInfo.InvariantCulture)).Append("</td>");
             html.Append("<td>").Append(Enc(run.Instance)).Append("</td><td>").Append(Enc(run.Canary)).Append("</td>");
-            html.Append(run.Success ? "<td class=\"ok\">success</td>" : "<td class=\"fail\">failure</td>");
+            html.Append(run.Deferred ? "<td class=\"deferred\">deferred</td>" : run.Success ? "<td class=\"ok\">success</td>" : "<td class=\"fail\">failure</td>");
             html.Append("<td>").Append(Enc(run.Reason)).Append("</td>");
             foreach (var phase in PhaseOrder)
             {

@@ -4,6 +4,7 @@ using ComfyMonitor.ComfyApi.Imaging;
 using ComfyMonitor.ComfyApi.Models;
 using ComfyMonitor.ComfyApi.WebSockets;
 using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.State;
 using Microsoft.Extensions.Options;
 
 namespace ComfyMonitor.Probe.Running;
@@ -25,8 +26,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     /// <summary>Everything the probe removes or interrupts, and when (one file to audit: <see cref="CleanupPolicy"/>).</summary>
     private readonly CleanupPolicy _cleanup = new(settings.Value);
 
-    public async Task<CanaryRun> RunAsync(ComfyEndpoint endpoint, ComfyClient client, Canary canary, CancellationToken cancellationToken)
+    public Task<CanaryRun> RunAsync(ComfyEndpoint endpoint, ComfyClient client, Canary canary, CancellationToken cancellationToken) =>
+        RunAsync(new ProbedInstance(endpoint, client, 1, time: time), canary, cancellationToken);
+
+    /// <summary>Runs the canary on the instance, with the instance's own expectations and what the probe saw run there.</summary>
+    public async Task<CanaryRun> RunAsync(ProbedInstance instance, Canary canary, CancellationToken cancellationToken)
     {
+        var (endpoint, client, busy) = (instance.Endpoint, instance.Client, instance.Busy);
         var started = time.GetUtcNow();
         var total = Stopwatch.GetTimestamp();
         var phases = new PhaseTimer();
@@ -35,7 +41,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         string? promptId = null;
         var finished = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var stage = new RunStage(timeout, options);
+        var stage = new RunStage(timeout, options, instance.Expectations.MaxQueueWait);
         var clientId = $"{QueueItem.ProbeClientIdPrefix}{Guid.NewGuid():N}";
         ComfyWebSocket? socket = null;
         try
@@ -75,13 +81,13 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             promptId = submitted.Value.Accepted!.PromptId;
             stage.Submitted();
-            await RunFollower.ObserveQueueAsync(client, promptId, stage, timeout.Token);
+            await RunFollower.ObserveQueueAsync(client, promptId, stage, timeout.Token, busy);
             if (submitted.Value.Accepted.NodeErrors.TryGetValue(plan.OutputNode, out var partial))
             {
                 throw new CanaryFailedException(FailureReasons.ValidationError, $"output node {plan.OutputNode} ({partial.ClassType}) failed validation: {partial.Errors.FirstOrDefault()?.Message}");
             }
 
-            var localStartMs = await _follower.WaitAsync(client, events, promptId, notes, stage, nodes, id => plan.Graph[id]?["class_type"]?.ToString() ?? "unknown", timeout.Token);
+            var localStartMs = await _follower.WaitAsync(client, events, promptId, notes, stage, nodes, id => plan.Graph[id]?["class_type"]?.ToString() ?? "unknown", timeout.Token, busy);
             var entry = await RunFollower.ReadHistoryAsync(client, promptId, timeout.Token);
             finished = true;
 
@@ -146,9 +152,18 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
                 phases.Set(Phase.QueueWait, stage.Elapsed.TotalSeconds);
             }
 
+            // Waited out behind a prompt that has run for less than the instance's stall window: healthy work, not an
+            // outage (a video job runs for half an hour). Behind a prompt older than that, or with nothing running, it fails.
+            var behind = waited ? await BehindAsync(instance, promptId, cancellationToken) : null;
             var cleanup = await _cleanup.AfterTimeoutAsync(client, promptId, cancellationToken);
+            if (behind is { Healthy: true } ahead)
+            {
+                return Finish(false, CanaryRun.BusyReason, Join($"deferred: waited {stage.MaxQueueWait.TotalSeconds:0.#} s behind a prompt seen running for {ahead.Seen.TotalSeconds:0} s, "
+                    + $"within the instance's stall window of {ahead.Limit.TotalSeconds:0} s; {cleanup}", notes), null, null, deferred: true);
+            }
+
             return waited
-                ? Finish(false, FailureReasons.QueueWait, Join($"the prompt did not start within {options.MaxQueueWait.TotalSeconds:0.#} s in the queue (Probe:MaxQueueWait); {cleanup}", notes), null, null)
+                ? Finish(false, FailureReasons.QueueWait, Join($"the prompt did not start within {stage.MaxQueueWait.TotalSeconds:0.#} s in the queue (Probe:MaxQueueWait){Describe(behind)}; {cleanup}", notes), null, null)
                 : Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s {stage.Current switch
                 {
                     RunStage.Stage.Executing => "of execution",
@@ -166,12 +181,49 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             await _cleanup.AfterRunAsync(endpoint.Name, client, promptId, finished, cancellationToken);
         }
 
-        CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType)
+        CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType, bool deferred = false)
         {
             phases.Set(Phase.Total, Stopwatch.GetElapsedTime(total).TotalSeconds);
-            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds), [.. nodes]);
+            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds), [.. nodes], deferred);
         }
     }
+
+    /// <summary>
+    /// What runs ahead of the canary now that its wait ran out, from a fresh read of the queue: how long the probe has seen
+    /// it running, and whether that is within the instance's stall window. Null when nothing else runs or the queue
+    /// cannot be read.
+    /// </summary>
+    private async Task<(bool Healthy, TimeSpan Seen, TimeSpan Limit)?> BehindAsync(ProbedInstance instance, string? promptId, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(options.RequestTimeout);
+        ComfyResult<QueueState> queue;
+        try
+        {
+            queue = await instance.Client.GetQueueAsync(bound.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        if (!queue.IsSuccess)
+        {
+            return null;
+        }
+
+        instance.Busy.Observe(queue.Value, promptId);
+        if (queue.Value.Running.FirstOrDefault(r => r.PromptId != promptId) is not { } ahead || instance.Busy.SeenRunningFor(ahead.PromptId) is not { } seen)
+        {
+            return null;
+        }
+
+        var limit = instance.Busy.StallAfter(instance.Expectations, options);
+        return (seen < limit, seen, limit);
+    }
+
+    private static string Describe((bool Healthy, TimeSpan Seen, TimeSpan Limit)? behind) =>
+        behind is { } b ? $", behind a prompt seen running for {b.Seen.TotalSeconds:0} s, past the instance's stall window of {b.Limit.TotalSeconds:0} s" : "";
 
     private static string Join(string message, List<string> notes) => notes.Count == 0 ? message : $"{message}; {string.Join("; ", notes)}";
 

@@ -27,7 +27,7 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
             CanaryRun run;
             try
             {
-                run = await runner.RunAsync(instance.Endpoint, instance.Client, canary, cancellationToken);
+                run = await runner.RunAsync(instance, canary, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -38,7 +38,11 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 
             instance.Status(canary.Name).Record(run);
             metrics.Record(run);
-            if (!run.Success)
+            if (run.Deferred)
+            {
+                LogDeferred(logger, canary.Name, instance.Endpoint.Name, run.Detail);
+            }
+            else if (!run.Success)
             {
                 LogFailed(logger, canary.Name, instance.Endpoint.Name, run.Reason, run.Detail);
             }
@@ -47,6 +51,9 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Canary {Canary} on {Instance} stopped with an unexpected error")]
     private static partial void LogCrashed(ILogger logger, Exception exception, string canary, string instance);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Canary {Canary} deferred on {Instance}: the instance is busy with healthy work ({Detail})")]
+    private static partial void LogDeferred(ILogger logger, string canary, string instance, string? detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Canary {Canary} failed on {Instance}: {Reason} ({Detail})")]
     private static partial void LogFailed(ILogger logger, string canary, string instance, string reason, string? detail);

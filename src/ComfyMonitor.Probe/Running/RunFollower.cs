@@ -3,6 +3,7 @@ using ComfyMonitor.ComfyApi;
 using ComfyMonitor.ComfyApi.Models;
 using ComfyMonitor.ComfyApi.WebSockets;
 using ComfyMonitor.Probe.Canaries;
+using ComfyMonitor.Probe.State;
 
 namespace ComfyMonitor.Probe.Running;
 
@@ -62,7 +63,7 @@ public sealed class RunFollower(TimeProvider time)
     /// </summary>
     internal async Task<long?> WaitAsync(
         ComfyClient client, ChannelReader<ComfyWsMessage>? events, string promptId, List<string> notes, RunStage stage,
-        List<NodeTiming> nodes, Func<string, string> nodeType, CancellationToken cancellationToken)
+        List<NodeTiming> nodes, Func<string, string> nodeType, CancellationToken cancellationToken, BusyWatch? busy = null)
     {
         long? startedMs = null;
         (string Id, long Since)? current = null;
@@ -113,6 +114,11 @@ public sealed class RunFollower(TimeProvider time)
             // The queue first, then the history: ComfyUI writes the history entry before it leaves the queue,
             // so a prompt in neither is gone (a restart, or someone cleared the queue), not finishing.
             var queue = await client.GetQueueAsync(cancellationToken);
+            if (queue.IsSuccess)
+            {
+                busy?.Observe(queue.Value, promptId);
+            }
+
             var entry = await client.GetHistoryEntryAsync(promptId, cancellationToken);
             if (entry.IsSuccess && entry.Value is not null)
             {
@@ -142,9 +148,15 @@ public sealed class RunFollower(TimeProvider time)
     /// One read of the queue right after the submit: a prompt seen waiting behind others gets Probe:MaxQueueWait;
     /// one that cannot be seen (the queue unreadable) keeps Probe:Timeout, so a server that stopped answering fails fast.
     /// </summary>
-    internal static async Task ObserveQueueAsync(ComfyClient client, string promptId, RunStage stage, CancellationToken cancellationToken)
+    internal static async Task ObserveQueueAsync(ComfyClient client, string promptId, RunStage stage, CancellationToken cancellationToken, BusyWatch? busy = null)
     {
-        var (running, pending) = Place(await client.GetQueueAsync(cancellationToken), promptId);
+        var queue = await client.GetQueueAsync(cancellationToken);
+        if (queue.IsSuccess)
+        {
+            busy?.Observe(queue.Value, promptId);
+        }
+
+        var (running, pending) = Place(queue, promptId);
         stage.Observe(running, pending);
     }
 

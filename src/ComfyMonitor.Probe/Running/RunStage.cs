@@ -4,7 +4,8 @@ namespace ComfyMonitor.Probe.Running;
 
 /// <summary>
 /// Where a run is, and the deadline that goes with it: preparing (uploads, submit) and submitted but not seen in the
-/// queue yet, Probe:Timeout; seen waiting in the queue, Probe:MaxQueueWait from the submit; executing,
+/// queue yet, Probe:Timeout; seen waiting in the queue, the instance's max queue wait (Probe:MaxQueueWait unless its
+/// target label or pool says otherwise) from the submit; executing,
 /// Probe:Timeout from the start of the execution. Each step moves the run's one deadline
 /// (<see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>).
 /// </summary>
@@ -12,13 +13,15 @@ internal sealed class RunStage
 {
     private readonly CancellationTokenSource _deadline;
     private readonly ProbeOptions _options;
+    private readonly TimeSpan _maxQueueWait;
     private readonly Lock _lock = new();
     private long _submitted;
 
-    public RunStage(CancellationTokenSource deadline, ProbeOptions options)
+    public RunStage(CancellationTokenSource deadline, ProbeOptions options, TimeSpan? maxQueueWait = null)
     {
         _deadline = deadline;
         _options = options;
+        _maxQueueWait = maxQueueWait ?? options.MaxQueueWait;
         deadline.CancelAfter(options.Timeout);
     }
 
@@ -31,6 +34,9 @@ internal sealed class RunStage
     }
 
     public Stage Current { get; private set; }
+
+    /// <summary>How long the prompt may wait in the queue.</summary>
+    public TimeSpan MaxQueueWait => _maxQueueWait;
 
     /// <summary>Time since the submit.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _submitted));
@@ -46,7 +52,7 @@ internal sealed class RunStage
         }
         else if (pending)
         {
-            Enter(Stage.Waiting, () => _options.MaxQueueWait - Elapsed);
+            Enter(Stage.Waiting, () => _maxQueueWait - Elapsed);
         }
     }
 

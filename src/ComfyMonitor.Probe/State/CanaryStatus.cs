@@ -17,13 +17,18 @@ public sealed class CanaryStatus(int recent)
     {
         lock (_lock)
         {
-            LastSuccess = run.Success;
+            // A deferred run proved nothing either way: the last result stays what it was.
+            if (!run.Deferred)
+            {
+                LastSuccess = run.Success;
+            }
+
             if (run.Success)
             {
                 LastSuccessAt = run.Started + TimeSpan.FromSeconds(run.Phases.GetValueOrDefault(Phase.Total));
             }
 
-            var key = (run.Success ? "success" : "failure", run.Reason);
+            var key = (run.Result, run.Reason);
             _runs[key] = _runs.GetValueOrDefault(key) + 1;
             _recent.Enqueue(run);
             while (_recent.Count > recent)

@@ -1,0 +1,18 @@
+namespace ComfyMonitor.Discovery;
+
+/// <summary>
+/// <c>ComfyUI:Pools:NAME</c>: what is normal for the instances of one pool (the targets whose <c>ComfyUI:PoolLabel</c>
+/// label has the value NAME), as durations (<c>45m</c>, <c>1h30m</c> or <c>00:45:00</c>). Unset values fall back to the
+/// instance's learned or the fleet's default.
+/// </summary>
+public sealed class PoolOptions
+{
+    /// <summary>Queue non-empty and no progress this long: stalled (the collector's, and the probe's limit for a prompt running ahead of a canary).</summary>
+    public string? StallAfter { get; set; }
+
+    /// <summary>The oldest pending prompt may wait this long before ComfyUIQueueBacklog counts it.</summary>
+    public string? BacklogAfter { get; set; }
+
+    /// <summary>How long a canary may wait in the queue before the probe gives up on it (deferred or queue_wait).</summary>
+    public string? MaxQueueWait { get; set; }
+}
