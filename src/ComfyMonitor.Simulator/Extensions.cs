@@ -15,6 +15,8 @@ public static class SimulatorExtensions
         ["--base-port"] = "Simulator:BasePort",
         ["--control-port"] = "Simulator:ControlPort",
         ["--workload"] = "Simulator:Workload",
+        ["--workload-profile"] = "Simulator:WorkloadProfile",
+        ["--video-job-time"] = "Simulator:VideoJobTime",
         ["--scenario"] = "Simulator:Scenario",
         ["--gpu"] = "Simulator:Gpu",
         ["--comfy-version"] = "Simulator:ComfyVersion",
@@ -88,6 +90,16 @@ public static class SimulatorExtensions
         if (o.Workload < 0)
         {
             problems.Add("--workload must not be negative");
+        }
+
+        if (!WorkloadProfiles.All.Contains(o.WorkloadProfile))
+        {
+            problems.Add($"--workload-profile '{o.WorkloadProfile}' is not one of {string.Join(", ", WorkloadProfiles.All)}");
+        }
+
+        if (o.VideoJobTime <= TimeSpan.Zero)
+        {
+            problems.Add($"--video-job-time must be positive (got {o.VideoJobTime})");
         }
 
         if (!Scenarios.IsKnown(o.Scenario))

@@ -12,6 +12,15 @@ public sealed class SimulatorOptions
     /// <summary>Background prompts per minute per instance (0: none).</summary>
     public double Workload { get; set; }
 
+    /// <summary>
+    /// What the background users run: image (text-to-image prompts of seconds), video (prompts whose sampler runs about
+    /// <see cref="VideoJobTime"/>, with two more kept pending behind), or mixed (odd-numbered instances video, the rest image).
+    /// </summary>
+    public string WorkloadProfile { get; set; } = WorkloadProfiles.Image;
+
+    /// <summary>The typical sampler time of a video prompt: each one takes 0.4 to 1.6 times it (10 to 40 minutes by default).</summary>
+    public TimeSpan VideoJobTime { get; set; } = TimeSpan.FromMinutes(25);
+
     /// <summary>The scenario every instance starts in.</summary>
     public string Scenario { get; set; } = Fleet.Scenarios.Healthy;
 

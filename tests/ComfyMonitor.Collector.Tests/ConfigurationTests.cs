@@ -30,6 +30,18 @@ public sealed class ConfigurationTests
         { "ComfyUI:Discovery:Files:0", "/nonexistent/targets.json", "ComfyUI:Discovery:Files:0 '/nonexistent/targets.json' cannot be read" },
         { "ComfyUI:Discovery:HttpUrl", "not a url", "ComfyUI:Discovery:HttpUrl must be an absolute http or https URL" },
         { "ComfyUI:Discovery:RefreshInterval", "00:00:00", "ComfyUI:Discovery:RefreshInterval must be positive" },
+        { "Collector:BacklogAfter", "-00:01:00", "Collector:BacklogAfter must be positive" },
+        { "Collector:MaxLearnedStallAfter", "00:00:00", "Collector:MaxLearnedStallAfter must be positive" },
+        // An instance's own expectations: the key names the target and the label or pool setting.
+        { "ComfyUI:Instances:0:Labels:comfymonitor_stall_after", "-5m", "ComfyUI:Instances:0:Labels:comfymonitor_stall_after: '-5m' is not a duration" },
+        { "ComfyUI:Instances:0:Labels:comfymonitor_stall_after", "-00:05:00", "ComfyUI:Instances:0:Labels:comfymonitor_stall_after: '-00:05:00' must be positive" },
+        { "ComfyUI:Instances:0:Labels:comfymonitor_backlog_after", "soon", "ComfyUI:Instances:0:Labels:comfymonitor_backlog_after: 'soon' is not a duration" },
+        { "ComfyUI:Instances:1:Labels:comfymonitor_max_queue_wait", "0s", "ComfyUI:Instances:1:Labels:comfymonitor_max_queue_wait: '0s' must be positive" },
+        { "ComfyUI:Instances:0:Labels:comfymonitor_stall_afer", "45m", "ComfyUI:Instances:0:Labels:comfymonitor_stall_afer is not one of comfymonitor_stall_after" },
+        { "ComfyUI:Instances:0:Labels:comfymonitor_stall_after", "45", "'45' is not a duration" },
+        { "ComfyUI:Pools:video:StallAfter", "forty minutes", "ComfyUI:Pools:video:StallAfter: 'forty minutes' is not a duration" },
+        { "ComfyUI:Pools:video:MaxQueueWait", "-1h", "ComfyUI:Pools:video:MaxQueueWait: '-1h' is not a duration" },
+        { "ComfyUI:PoolLabel", "pool-name", "ComfyUI:PoolLabel 'pool-name' is not a label name" },
     };
 
     [Theory]
@@ -54,6 +66,17 @@ public sealed class ConfigurationTests
         Assert.Contains("ComfyUI:Instances:0:Url", all, StringComparison.Ordinal);
         Assert.Contains("Collector:Interval", all, StringComparison.Ordinal);
         Assert.Contains("Collector:Shard:Index", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABadExpectationInADiscoveryFileStopsTheStartNamingTheFileTheTargetAndTheLabel()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("comfymonitor-sd-").FullName, "targets.json");
+        await File.WriteAllTextAsync(file, """[{"targets": ["gpu-07:8188"], "labels": {"pool": "video", "comfymonitor_stall_after": "-40m"}}]""");
+        var config = Valid();
+        config["ComfyUI:Discovery:Files:0"] = file;
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => CollectorHost.StartAsync(config));
+        Assert.Contains(ex.Failures, f => f.Contains($"ComfyUI:Discovery:Files:0 '{file}': target 'gpu-07:8188': label comfymonitor_stall_after: '-40m' is not a duration", StringComparison.Ordinal));
     }
 
     private static IEnumerable<string> ExpandFailures(Exception ex) => ex switch

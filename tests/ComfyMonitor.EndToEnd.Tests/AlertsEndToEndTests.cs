@@ -6,13 +6,23 @@ namespace ComfyMonitor.EndToEnd.Tests;
 
 /// <summary>
 /// Simulator, collector, probe, Prometheus with the shipped rules and Alertmanager with the shipped configuration:
-/// a healthy fleet with users' long jobs raises no alert, not even a pending one; then each fault raises exactly
-/// its alerts, Alertmanager holds back the ones another alert of the same instance explains, every dashboard query
-/// returns data, and everything resolves after recovery.
+/// a mixed fleet — an image pool with users' jobs and a video pool whose long jobs run with prompts pending behind them
+/// and canaries deferred behind them — raises no alert, not even a pending one; then each fault raises exactly its
+/// alerts (a hung image job and a hung video job each within the bound of its own stall window), Alertmanager holds back
+/// the ones another alert of the same instance explains, every dashboard query returns data, and everything resolves
+/// after recovery.
 /// </summary>
 public sealed class AlertsEndToEndTests
 {
-    private const int Instances = 9;
+    private const int Instances = 11;
+
+    /// <summary>sim-9 and sim-10 serve video: jobs of ~20 s here (a sampler of 12 s), against image jobs of ~6 s.</summary>
+    private const int Video = 2;
+
+    private static readonly TimeSpan VideoSampler = TimeSpan.FromSeconds(12);
+
+    /// <summary>The stall windows of the stack (compressed): Collector:StallAfter for images, ComfyUI:Pools:video:StallAfter.</summary>
+    private static readonly Dictionary<string, double> StallWindows = new() { ["sim-2"] = 20, ["sim-9"] = 40 };
 
     /// <summary>The alerts each fault raises, as (alertname, comfyui_instance or "" for fleet-wide ones).</summary>
     private static readonly (string Alert, string Instance)[] Expected =
@@ -28,6 +38,8 @@ public sealed class AlertsEndToEndTests
         ("ComfyUIExtensionDrift", ""),
         ("ComfyUIModelDrift", ""),
         ("ComfyUICrashLooping", "sim-8"),
+        ("ComfyUIQueueStalled", "sim-9"), // a hung video job, after its pool's 40 s
+        ("ComfyUIInstanceDown", "sim-10"),
     ];
 
     /// <summary>Alerts the same faults raise that Alertmanager must hold back (another alert of the instance explains them).</summary>
@@ -35,6 +47,7 @@ public sealed class AlertsEndToEndTests
     [
         ("ComfyUICanaryErrorBudgetBurn", "sim-1"), // down: every canary fails to connect
         ("ComfyUIQueueBacklog", "sim-2"), // stalled: the queue waits behind the stuck prompt
+        ("ComfyUICanaryErrorBudgetBurn", "sim-10"), // a video instance down: its canaries fail to connect
     ];
 
     /// <summary>Alerts the faults may raise on the way, depending on timing: each one a consequence of its instance's fault.</summary>
@@ -47,12 +60,14 @@ public sealed class AlertsEndToEndTests
         ("ComfyUICanaryErrorBudgetBurn", "sim-6"), // the canaries read their result from the broken /history
         ("ComfyUICanaryErrorBudgetBurn", "sim-8"), // a canary whose prompt a restart swept away
         ("ComfyUIInstanceDown", "sim-8"),
+        ("ComfyUICanaryErrorBudgetBurn", "sim-9"), // canaries behind the hung video job once it is past its stall window
+        ("ComfyUIQueueBacklog", "sim-9"),
     ];
 
     [Fact]
     public async Task AHealthyFleetRaisesNothingAndEachFaultExactlyItsAlerts()
     {
-        await using var stack = await MonitoringStack.StartAsync(Instances);
+        await using var stack = await MonitoringStack.StartAsync(Instances, Video);
         var sim = stack.Sim;
         using var healthy = sim.Http(0);
         using var stuck = sim.Http(2);
@@ -81,19 +96,29 @@ public sealed class AlertsEndToEndTests
                     {
                         // Prompts that succeed: with every window compressed to 15 s, one failure among the few prompts of a
                         // window would be "a rate"; one failure among many is the promtool precision test's, over 15 minutes.
-                        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
+                        // The video pool's users keep two long jobs waiting behind the running one.
+                        var prompt = i >= stack.FirstVideo ? Simulator.Workload.WorkloadService.Video(VideoSampler) : Simulator.Workload.WorkloadService.Txt2Img(succeeds: true);
+                        await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = prompt["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
                     }
 
                     await Task.Delay(1000);
                 }
             })).ToList();
-            await stack.HoldsForEvaluationsAsync(20, async () =>
+            // 45 evaluations: two video jobs or more, back to back with prompts pending, canaries deferred behind them.
+            await stack.HoldsForEvaluationsAsync(45, async () =>
             {
                 var raised = (await stack.QueryAsync("ALERTS{alertstate=\"firing\"}")).Select(a => $"{a!["metric"]!["alertname"]} {a["metric"]!["comfyui_instance"]} ({a["metric"]!["alertstate"]})").ToList();
                 Assert.True(raised.Count == 0, "alerts on a healthy fleet: " + string.Join(", ", raised));
                 Assert.Empty(await stack.AlertsAsync());
             });
             Assert.True((await stack.QueryAsync("sum(comfyui_queue_running) > 0")).Count > 0, "the users' prompts never ran");
+            Assert.True((await stack.QueryAsync("sum(comfyui_canary_runs_total{result=\"deferred\",comfyui_instance=~\"sim-9|sim-10\"}) > 0")).Count > 0,
+                "no canary was deferred behind a video job");
+            Assert.True((await stack.QueryAsync("max_over_time(comfyui_queue_pending{comfyui_instance=\"sim-9\"}[2m]) >= 2")).Count > 0, "the video jobs never had prompts pending behind them");
+            foreach (var name in new[] { "sim-9", "sim-10" })
+            {
+                Assert.Equal("40", (string?)(await stack.QueryAsync($"comfyui_queue_stall_after_seconds{{comfyui_instance=\"{name}\"}}")).Single()!["value"]![1]);
+            }
             await users.CancelAsync();
             await Task.WhenAll(busy);
         }
@@ -122,6 +147,17 @@ public sealed class AlertsEndToEndTests
             await stuck.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(100 + i) });
         }
 
+        // A video job that hangs, with users' prompts behind it; a video instance that goes down.
+        using var video = sim.Http(9);
+        var hung = await video.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Video(VideoSampler)["prompt"]!.DeepClone() });
+        await SimulatorHttp.WaitUntilRunningAsync(video, (string)hung.Body!["prompt_id"]!, TimeSpan.FromSeconds(30));
+        await sim.SetScenarioAsync(9, "stuck");
+        for (var i = 0; i < 2; i++)
+        {
+            await video.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Video(VideoSampler)["prompt"]!.DeepClone() });
+        }
+
+        await sim.SetScenarioAsync(10, "down");
         await sim.SetScenarioAsync(3, "vram-leak");
         await sim.SetScenarioAsync(4, "oom");
         await sim.SetScenarioAsync(5, "slow");
@@ -170,6 +206,28 @@ public sealed class AlertsEndToEndTests
 
         try
         {
+            // Each hung job pages after its own stall window, and within the documented bound (the window, the alert's
+            // for: — 3 s here — and a few seconds of scrapes and evaluations), measured from its last progress.
+            var paged = new Dictionary<string, double>();
+            for (var until = DateTime.UtcNow.AddSeconds(150); paged.Count < StallWindows.Count; await Task.Delay(500))
+            {
+                Assert.True(DateTime.UtcNow < until, $"the hung jobs did not page: only {string.Join(", ", paged.Keys)}\n{stack.Failures()}");
+                foreach (var firing in await stack.QueryAsync("ALERTS{alertname=\"ComfyUIQueueStalled\",alertstate=\"firing\"}"))
+                {
+                    var name = (string)firing!["metric"]!["comfyui_instance"]!;
+                    if (StallWindows.ContainsKey(name) && !paged.ContainsKey(name))
+                    {
+                        var age = (await stack.QueryAsync($"time() - comfyui_queue_last_progress_timestamp_seconds{{comfyui_instance=\"{name}\"}}")).Single()!["value"]![1]!;
+                        paged[name] = double.Parse((string)age!, System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+
+            foreach (var (name, window) in StallWindows)
+            {
+                Assert.True(paged[name] >= window && paged[name] <= window + 30, $"{name} paged {paged[name]:0.#} s after its last progress; its window is {window} s");
+            }
+
             var alerts = await WaitForAsync(stack, alerts => Expected.Concat(Suppressed).All(alerts.ContainsKey), TimeSpan.FromSeconds(180), "every alert of every fault in Alertmanager");
 
             // Exactly the alerts that belong to the faults: none on the healthy instance, none that no fault explains.
@@ -221,12 +279,13 @@ public sealed class AlertsEndToEndTests
         }
 
         // Recovery.
-        foreach (var i in new[] { 1, 2, 3, 4, 5, 6 })
+        foreach (var i in new[] { 1, 2, 3, 4, 5, 6, 9, 10 })
         {
             await sim.SetScenarioAsync(i, "healthy");
         }
 
         await stuck.PostJsonAsync("queue", new JsonObject { ["clear"] = true });
+        await video.PostJsonAsync("queue", new JsonObject { ["clear"] = true });
         using (await sim.Control.PutAsync("instances/7/version/0.8.0", null))
         using (await sim.Control.PutAsJsonAsync("instances/7/extensions", sim.Fleet.Instances[0].Extensions))
         using (await sim.Control.PutAsJsonAsync("instances/7/models/checkpoints", sim.Fleet.Instances[0].ModelFiles("checkpoints")))

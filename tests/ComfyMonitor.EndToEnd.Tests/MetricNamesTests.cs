@@ -11,7 +11,12 @@ namespace ComfyMonitor.EndToEnd.Tests;
 public sealed partial class MetricNamesTests
 {
     /// <summary>Label names that look like metric names.</summary>
-    private static readonly HashSet<string> LabelNames = ["comfyui_instance", "comfyui_version"];
+    private static readonly HashSet<string> LabelNames =
+    [
+        "comfyui_instance", "comfyui_version",
+        ComfyMonitor.Discovery.TargetExpectations.StallAfterLabel, ComfyMonitor.Discovery.TargetExpectations.BacklogAfterLabel,
+        ComfyMonitor.Discovery.TargetExpectations.MaxQueueWaitLabel,
+    ];
 
     private static readonly HashSet<string> Known = MetricCatalog.All.SelectMany(MetricCatalog.SeriesNames).ToHashSet(StringComparer.Ordinal);
 

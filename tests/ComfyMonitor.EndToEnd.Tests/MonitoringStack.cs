@@ -33,15 +33,23 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
 
     public HttpClient Collector { get; private set; } = null!;
 
-    /// <summary>Starts the stack on a simulated fleet whose users' prompts (txt2img) run for seconds: 1.5 s per model node.</summary>
-    public static async Task<MonitoringStack> StartAsync(int instances)
+    /// <summary>The instances from this index on serve video (pool=video); the others images (pool=sdxl).</summary>
+    public int FirstVideo { get; private set; }
+
+    /// <summary>
+    /// Starts the stack on a simulated fleet whose users' prompts (txt2img) run for seconds: 1.5 s per model node. The last
+    /// <paramref name="video"/> instances form the video pool: its stall window (40 s), backlog threshold (3 min) and
+    /// canary queue wait (5 s) come from ComfyUI:Pools:video, and the last of them says its stall window with the
+    /// comfymonitor_stall_after target label as well.
+    /// </summary>
+    public static async Task<MonitoringStack> StartAsync(int instances, int video = 0)
     {
         var sim = await SimulatorHost.StartAsync(instances, new Dictionary<string, string?>
         {
             ["Simulator:SlowDelay"] = "00:00:01.200",
             ["Simulator:NodeTime"] = "00:00:01.500",
         });
-        var stack = new MonitoringStack(sim, Directory.CreateTempSubdirectory("comfymonitor-e2e-").FullName);
+        var stack = new MonitoringStack(sim, Directory.CreateTempSubdirectory("comfymonitor-e2e-").FullName) { FirstVideo = instances - video };
         try
         {
             await stack.StartServicesAsync(instances);
@@ -129,7 +137,8 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
     /// <summary>
     /// The shipped rules with time compressed for a test that runs in minutes instead of days: every range window
     /// becomes 15 s, every for: 3 s, an hour of offset 15 s (so that the hourly floors of the leak alerts compare
-    /// 15-second floors) and the backlog threshold a minute (users' jobs take seconds here). The canary step threshold
+    /// 15-second floors). The stall and backlog thresholds are the instances' own series (Collector:StallAfter and
+    /// Collector:BacklogAfter here, 40 s and 3 min for the video pool). The canary step threshold
     /// stays 10 s: a loaded test machine makes steps of a second common, so ComfyUICanarySlow's recall and precision
     /// are the promtool tests'.
     /// </summary>
@@ -139,7 +148,6 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
                 ForClause().Replace(rules, "for: 3s"), "[15s]"),
             m => $"offset {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 15}s")
         .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
-        .Replace("comfyui_queue_oldest_pending_age_seconds > 900", "comfyui_queue_oldest_pending_age_seconds > 60", StringComparison.Ordinal)
         .Replace("* 900 >= 5", "* 15 >= 5", StringComparison.Ordinal);
 
     private async Task StartServicesAsync(int instances)
@@ -150,15 +158,24 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
         {
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Url", Sim.Url(i).ToString()),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Name", $"sim-{i}"),
-            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__pool", "sdxl"),
+            KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__pool", i < FirstVideo ? "sdxl" : "video"),
             KeyValuePair.Create($"ComfyUI__Instances__{i}__Labels__hostname", $"gpu-node-{i}"),
         }).ToDictionary();
+        if (FirstVideo < instances)
+        {
+            // What is normal for the video pool (its jobs run ~20 s here, with prompts pending behind them), for both services.
+            targets["ComfyUI__Pools__video__StallAfter"] = "40s";
+            targets["ComfyUI__Pools__video__BacklogAfter"] = "3m";
+            targets["ComfyUI__Pools__video__MaxQueueWait"] = "5s";
+            targets[$"ComfyUI__Instances__{instances - 1}__Labels__comfymonitor_stall_after"] = "00:00:40";
+        }
 
         var collector = ChildProcess.StartService("ComfyMonitor.Collector", new Dictionary<string, string>(targets)
         {
             ["Collector__Interval"] = "00:00:02",
             ["Collector__Timeout"] = "00:00:01.900",
-            ["Collector__StallAfter"] = "00:00:20", // longer than the users' jobs of the simulated fleet
+            ["Collector__StallAfter"] = "00:00:20", // longer than the users' image jobs of the simulated fleet
+            ["Collector__BacklogAfter"] = "00:01:00",
             ["Collector__ExtensionsInterval"] = "00:00:02",
             ["Collector__ModelsInterval"] = "00:00:02",
             ["Collector__ModelDriftGroupLabel"] = "pool",
@@ -169,6 +186,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             ["Probe__Interval"] = "00:00:03",
             ["Probe__Timeout"] = "00:00:08",
             ["Probe__MaxQueueWait"] = "00:00:30",
+            ["Probe__StallAfter"] = "00:00:20",
             ["Probe__RequestTimeout"] = "00:00:02",
         });
         _processes.Add(probe);

@@ -66,7 +66,8 @@ public sealed class BusyWorkerTests : IAsyncLifetime
         var userId = (string)user!["prompt_id"]!;
         await http.StaysRunningAsync(userId, readings: 1);
 
-        var runner = Runner(timeout: TimeSpan.FromSeconds(30), maxQueueWait: TimeSpan.FromSeconds(2));
+        // The prompt ahead is past the instance's stall window (1 s) when the wait (2 s) runs out: not healthy work.
+        var runner = Runner(timeout: TimeSpan.FromSeconds(30), maxQueueWait: TimeSpan.FromSeconds(2), stallAfter: TimeSpan.FromSeconds(1));
         var endpoint = new ComfyApi.ComfyEndpoint("stuck", _sim.Url());
         var run = await runner.RunAsync(endpoint, ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) }), new RenderCanary(), CancellationToken.None);
         Assert.False(run.Success);
@@ -75,14 +76,59 @@ public sealed class BusyWorkerTests : IAsyncLifetime
         Assert.True(run.Phases["queue_wait"] >= 1.9, $"queue_wait phase {run.Phases.GetValueOrDefault("queue_wait")} s");
         Assert.True(run.Phases["total"] < 30, "the run waited for Probe:Timeout instead of Probe:MaxQueueWait");
         Assert.Contains("removed the probe's pending prompt", run.Detail);
+        Assert.Contains("past the instance's stall window of 1 s", run.Detail);
         await http.StaysRunningAsync(userId, readings: 5);
 
         await _sim.SetScenarioAsync(0, "healthy");
         Assert.Equal("success", (string?)(await WaitForHistoryAsync(http, userId))["status"]!["status_str"]);
     }
 
-    private static CanaryRunner Runner(TimeSpan timeout, TimeSpan maxQueueWait) =>
-        new(Options.Create(new ProbeOptions { Timeout = timeout, MaxQueueWait = maxQueueWait, RequestTimeout = TimeSpan.FromSeconds(5) }), TimeProvider.System);
+    [Fact]
+    public async Task BehindAHealthyLongJobTheCanaryIsDeferredAndBehindOnePastTheStallWindowItFails()
+    {
+        // A video job of a minute runs; the instance's stall window is 6 s (its target label or pool says so), the
+        // canary's wait 2 s. The first run waits out behind a job seen running for ~2 s: deferred, neither success nor
+        // failure. The probe remembers the job: a later run behind it, once it has run past 6 s, fails with queue_wait.
+        using var http = _sim.Http();
+        var (_, user) = await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = WorkloadService.Video(TimeSpan.FromMinutes(1))["prompt"]!.DeepClone(), ["client_id"] = "a-user" });
+        var userId = (string)user!["prompt_id"]!;
+        await http.StaysRunningAsync(userId, readings: 1);
+
+        var options = Options.Create(new ProbeOptions { Timeout = TimeSpan.FromSeconds(30), MaxQueueWait = TimeSpan.FromMinutes(15), RequestTimeout = TimeSpan.FromSeconds(5) });
+        var runner = new CanaryRunner(options, TimeProvider.System);
+        var endpoint = new ComfyApi.ComfyEndpoint("video", _sim.Url());
+        var instance = new State.ProbedInstance(endpoint, ComfyApi.ComfyClientFactory.Create(endpoint, new ComfyApi.ComfyClientOptions { Timeout = TimeSpan.FromSeconds(5) }), 10,
+            new Discovery.TargetExpectations(StallAfter: TimeSpan.FromSeconds(6), BacklogAfter: null, MaxQueueWait: TimeSpan.FromSeconds(2)));
+
+        var deferred = await runner.RunAsync(instance, new RenderCanary(), CancellationToken.None);
+        Assert.True(deferred.Deferred, $"{deferred.Result} {deferred.Reason}: {deferred.Detail}");
+        Assert.Equal(("deferred", "busy"), (deferred.Result, deferred.Reason));
+        Assert.Contains("within the instance's stall window of 6 s", deferred.Detail);
+        Assert.Contains("removed the probe's pending prompt", deferred.Detail);
+        Assert.True(deferred.Phases["queue_wait"] >= 1.9, $"waited {deferred.Phases["queue_wait"]} s, not the instance's 2 s");
+        var status = instance.Status("render");
+        status.Record(deferred);
+        Assert.Null(status.LastSuccess); // a deferred run says nothing either way
+        Assert.Equal(1, status.Runs()[("deferred", "busy")]);
+
+        // Only the user's job is left in the queue: the canary took its prompt out.
+        var queue = (await http.GetJsonAsync("queue")).Body!;
+        Assert.Equal(userId, (string?)queue["queue_running"]![0]![1]);
+        Assert.Empty(queue["queue_pending"]!.AsArray());
+
+        await SimulatorHttp.WaitUntilAsync(async () => { await Task.Delay(500); return instance.Busy.SeenRunningFor(userId) >= TimeSpan.FromSeconds(4.5); }, TimeSpan.FromSeconds(30), "time passes");
+        var failed = await runner.RunAsync(instance, new RenderCanary(), CancellationToken.None);
+        Assert.Equal(("failure", "queue_wait"), (failed.Result, failed.Reason));
+        Assert.Contains("past the instance's stall window of 6 s", failed.Detail);
+        await http.StaysRunningAsync(userId, readings: 2);
+        await http.PostJsonAsync("interrupt", new JsonObject { ["prompt_id"] = userId });
+    }
+
+    private static CanaryRunner Runner(TimeSpan timeout, TimeSpan maxQueueWait, TimeSpan? stallAfter = null) =>
+        new(Options.Create(new ProbeOptions
+        {
+            Timeout = timeout, MaxQueueWait = maxQueueWait, RequestTimeout = TimeSpan.FromSeconds(5), StallAfter = stallAfter ?? TimeSpan.FromMinutes(10),
+        }), TimeProvider.System);
 
     private static async Task<JsonNode> WaitForHistoryAsync(HttpClient http, string id)
     {

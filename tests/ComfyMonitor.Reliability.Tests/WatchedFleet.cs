@@ -145,6 +145,8 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Probe__Interval"] = ProbeInterval.ToString("c", CultureInfo.InvariantCulture),
             ["Probe__Timeout"] = "00:00:06",
             ["Probe__MaxQueueWait"] = "00:00:06",
+            // A prompt running ahead of a canary longer than this is not healthy work: the canary fails with queue_wait.
+            ["Probe__StallAfter"] = "00:00:08",
             ["Probe__RequestTimeout"] = "00:00:01",
         }));
         Collector = new HttpClient { BaseAddress = await CollectorProcess.WaitListeningAsync(), Timeout = TimeSpan.FromSeconds(20) };

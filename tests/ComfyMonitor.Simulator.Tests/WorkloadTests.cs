@@ -28,6 +28,41 @@ public sealed class WorkloadTests
     }
 
     [Fact]
+    public async Task AMixedFleetRunsLongVideoJobsWithPromptsPendingOnItsOddInstancesAndImagesOnTheOthers()
+    {
+        await using var sim = await SimulatorHost.StartAsync(2, new Dictionary<string, string?>
+        {
+            ["Simulator:Workload"] = "600",
+            ["Simulator:WorkloadProfile"] = "mixed",
+            ["Simulator:VideoJobTime"] = "00:00:02",
+            ["Simulator:NodeTime"] = "00:00:00.020",
+        });
+        using var video = sim.Http(1);
+        using var image = sim.Http(0);
+
+        // The video instance: a long job runs with two users' prompts pending behind it, never more.
+        await SimulatorHttp.WaitUntilAsync(async () => (await video.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Count == 2, TimeSpan.FromSeconds(30), "two video prompts pending");
+        await SimulatorHttp.WaitUntilAsync(async () => (await video.GetJsonAsync("history")).Body!.AsObject().Count >= 1, TimeSpan.FromSeconds(30), "a video job finished");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.InRange((await video.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Count, 0, 2);
+            await Task.Delay(100);
+        }
+
+        // Its jobs ran 0.4 to 1.6 times --video-job-time in the sampler (plus the other nodes' few milliseconds), and
+        // reported their steps.
+        var job = (await video.GetJsonAsync("history")).Body!.AsObject().First().Value!;
+        var messages = job["status"]!["messages"]!.AsArray();
+        var ms = (long)messages.Last()![1]!["timestamp"]! - (long)messages.First(m => (string?)m![0] == "execution_start")![1]!["timestamp"]!;
+        Assert.InRange(ms, 800, 3200 + 1000);
+        Assert.Equal("EmptyHunyuanLatentVideo", (string?)job["prompt"]![2]!["5"]!["class_type"]);
+
+        // The image instance keeps to its short text-to-image prompts.
+        await SimulatorHttp.WaitUntilAsync(async () => (await image.GetJsonAsync("history")).Body!.AsObject().Count >= 3, TimeSpan.FromSeconds(30), "image prompts finished");
+        Assert.All((await image.GetJsonAsync("history")).Body!.AsObject(), e => Assert.Equal("EmptyLatentImage", (string?)e.Value!["prompt"]![2]!["5"]!["class_type"]));
+    }
+
+    [Fact]
     public async Task AFilledHistoryIsServedAndPaged()
     {
         await using var sim = await SimulatorHost.StartAsync(1, new Dictionary<string, string?> { ["Simulator:HistoryFill"] = "5" });

@@ -70,8 +70,12 @@ public sealed partial class SimulatedInstance
             Vram.Use(spec.VramBytes);
         }
 
-        var total = _options.NodeTime * (_scenario == Scenarios.Slow ? 10 : 1);
-        var steps = spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 10 : 1;
+        // A simulator-only input (the video workload's): this node runs that long, reporting its own number of steps.
+        var simulated = inputs["simulate_seconds"] is JsonValue seconds && seconds.TryGetValue<double>(out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
+        var total = (simulated ?? _options.NodeTime) * (_scenario == Scenarios.Slow ? 10 : 1);
+        var steps = !spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 1
+            : simulated is not null && inputs["steps"] is JsonValue n && n.TryGetValue<double>(out var count) ? (int)Math.Clamp(count, 1, 100)
+            : 10;
         for (var step = 1; step <= steps; step++)
         {
             var deadline = _time.GetTimestamp();

@@ -72,6 +72,18 @@ public sealed partial class SimulatedInstance
         }
     }
 
+    /// <summary>Prompts waiting behind the running one.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
     public int QueueRemaining
     {
         get

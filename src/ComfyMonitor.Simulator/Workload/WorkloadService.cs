@@ -5,7 +5,9 @@ namespace ComfyMonitor.Simulator.Workload;
 
 /// <summary>
 /// Background traffic: each instance gets Workload prompts a minute, like users of the web UI
-/// (text-to-image graphs with a workflow in extra_data and no client_id), at random moments.
+/// (text-to-image graphs with a workflow in extra_data and no client_id), at random moments. Instances that serve video
+/// (--workload-profile video or mixed) get video prompts instead, whose sampler runs for minutes, only while fewer than
+/// two wait: a long job always runs with users' prompts pending behind it.
 /// </summary>
 internal sealed partial class WorkloadService(SimulatedFleet fleet, TimeProvider time, ILogger<WorkloadService> logger) : BackgroundService
 {
@@ -30,11 +32,18 @@ internal sealed partial class WorkloadService(SimulatedFleet fleet, TimeProvider
                     continue;
                 }
 
+                var video = WorkloadProfiles.ServesVideo(fleet.Options.WorkloadProfile, instance.Index);
+                if (video && instance.PendingCount >= 2)
+                {
+                    continue;
+                }
+
                 try
                 {
                     // As the server receives it: parsed from JSON text, not the C# values it was built from (a number
                     // built as an int is not readable as a long, as every parsed JSON number is).
-                    await instance.SubmitAsync(JsonNode.Parse(Txt2Img().ToJsonString())!.AsObject());
+                    var prompt = video ? Video(fleet.Options.VideoJobTime * (0.4 + (1.2 * Random.Shared.NextDouble()))) : Txt2Img();
+                    await instance.SubmitAsync(JsonNode.Parse(prompt.ToJsonString())!.AsObject());
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -104,6 +113,22 @@ internal sealed partial class WorkloadService(SimulatedFleet fleet, TimeProvider
             sampler["simulate_interrupt"] = true;
         }
 
+        return prompt;
+    }
+
+    /// <summary>
+    /// A text-to-video prompt (HunyuanVideo's latent, 73 frames) whose sampler runs for <paramref name="samplerTime"/>
+    /// with 30 steps reported; it always succeeds. <c>simulate_seconds</c> is a simulator-only input, like simulate_error.
+    /// </summary>
+    public static JsonObject Video(TimeSpan samplerTime)
+    {
+        var prompt = Txt2Img(succeeds: true);
+        var graph = (JsonObject)prompt["prompt"]!;
+        graph["5"] = Node("EmptyHunyuanLatentVideo", new JsonObject { ["width"] = 848, ["height"] = 480, ["length"] = 73, ["batch_size"] = 1 });
+        var sampler = (JsonObject)graph["3"]!["inputs"]!;
+        sampler["steps"] = 30;
+        sampler["simulate_seconds"] = Math.Round(samplerTime.TotalSeconds, 3);
+        graph["9"]!["inputs"]!["filename_prefix"] = "video/ComfyUI";
         return prompt;
     }
 
