@@ -10,5 +10,6 @@ public sealed record FleetEntry(
     int? QueueRunning,
     int? QueuePending,
     bool? Stalled,
+    string? StallWindow,
     DateTimeOffset? LastScrape,
     string? LastError);

@@ -18,6 +18,7 @@ public static class FleetPage
             s.Queue?.Running,
             s.Queue?.Pending,
             s.Stalled,
+            s.StallAfterSeconds is { } window ? ComfyMonitor.Discovery.Durations.Format(TimeSpan.FromSeconds(window)) : null,
             s.LastScrape,
             s.LastError));
 
@@ -33,7 +34,7 @@ public static class FleetPage
         html.Append(CultureInfo.InvariantCulture, $"<p>{entries.Count} instances, {up} up, {entries.Count(e => e.Stalled == true)} stalled. ");
         html.Append(CultureInfo.InvariantCulture, $"Interval {options.Interval.TotalSeconds:0.#} s, timeout {options.Timeout.TotalSeconds:0.#} s. ");
         html.Append("<a href=\"/metrics\">/metrics</a> · <a href=\"/api/fleet\">/api/fleet</a> · <a href=\"/health\">/health</a></p>\n");
-        html.Append("<table><thead><tr><th>instance</th><th>up</th><th>version</th><th>device</th><th>VRAM used</th><th>running</th><th>pending</th><th>stalled</th><th>last scrape</th><th>last error</th></tr></thead><tbody>\n");
+        html.Append("<table><thead><tr><th>instance</th><th>up</th><th>version</th><th>device</th><th>VRAM used</th><th>running</th><th>pending</th><th>stalled</th><th title=\"the instance's stall window: set for it, learned from its jobs, or Collector:StallAfter\">stall window</th><th>last scrape</th><th>last error</th></tr></thead><tbody>\n");
         var now = time.GetUtcNow();
         foreach (var e in entries)
         {
@@ -45,6 +46,7 @@ public static class FleetPage
             html.Append("<td>").Append(e.QueueRunning?.ToString(CultureInfo.InvariantCulture)).Append("</td>");
             html.Append("<td>").Append(e.QueuePending?.ToString(CultureInfo.InvariantCulture)).Append("</td>");
             html.Append(e.Stalled == true ? "<td class=\"stalled\">stalled</td>" : e.Stalled == false ? "<td>no</td>" : "<td></td>");
+            html.Append("<td>").Append(e.StallWindow).Append("</td>");
             html.Append("<td>").Append(e.LastScrape is { } t ? Math.Max(0, (now - t).TotalSeconds).ToString("0", CultureInfo.InvariantCulture) + " s ago" : "never").Append("</td>");
             html.Append("<td class=\"err\">").Append(Enc(e.LastError)).Append("</td></tr>\n");
         }
