@@ -13,7 +13,8 @@ public sealed class SafetyTests : IAsyncLifetime
     /// <summary>Past Probe:MaxQueueWait behind a user's prompt; a timeout long enough that only the queue wait can end the run.</summary>
     private static readonly ProbeOptions QueueWait = new()
     {
-        Timeout = TimeSpan.FromMinutes(1), MaxQueueWait = TimeSpan.FromSeconds(2), RequestTimeout = TimeSpan.FromSeconds(10),
+        // The stuck prompt ahead is past the instance's stall window (1 s) when the wait runs out: queue_wait, not deferred.
+        Timeout = TimeSpan.FromMinutes(1), MaxQueueWait = TimeSpan.FromSeconds(2), RequestTimeout = TimeSpan.FromSeconds(10), StallAfter = TimeSpan.FromSeconds(1),
     };
 
     /// <summary>
