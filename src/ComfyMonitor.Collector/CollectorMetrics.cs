@@ -31,6 +31,7 @@ public sealed class CollectorMetrics
     public const string QueueStallAfter = "comfyui_queue_stall_after_seconds";
     public const string QueueBacklogAfter = "comfyui_queue_backlog_after_seconds";
     public const string ErrorClients = "comfyui_prompt_error_clients";
+    public const string OutputsChecked = "comfyui_outputs_checked";
     public const string PromptsCompleted = "comfyui_prompts_completed";
     public const string ProbePrompts = "comfyui_probe_prompts";
     public const string ExecutionDuration = "comfyui_prompt_execution_duration";
@@ -52,7 +53,7 @@ public sealed class CollectorMetrics
     [
         Up, ScrapeDuration, ScrapeErrors, BuildInfo, RamTotal, RamFree, VramTotal, VramFree, TorchVramTotal, TorchVramFree,
         QueueRunning, QueuePending, QueueOldestPendingAge, QueueRunningAge, QueueStalled, QueueLastProgress, QueueStallAfter, QueueBacklogAfter,
-        ErrorClients, PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
+        ErrorClients, OutputsChecked, PromptsCompleted, ProbePrompts, PromptFailures, Restarts, ExecutionDuration, QueueWait, NodeErrors, Extensions, ExtensionsInfo,
         Models, ModelsInfo,
     ];
 
@@ -73,6 +74,7 @@ public sealed class CollectorMetrics
             [TorchVramTotal] = 2,
             [TorchVramFree] = 2,
             [PromptsCompleted] = 3,
+            [OutputsChecked] = 3,
             [ProbePrompts] = 3,
             [PromptFailures] = 3,
             [NodeErrors] = 8,
@@ -183,6 +185,8 @@ public sealed class CollectorMetrics
             "Users' prompts that finished, by status (success, error, interrupted), counted once from the history; the probe's canaries are not among them.");
         meter.CreateObservableCounter(ProbePrompts, () => Counts(s => s.ProbeCompleted, (k, t) => t.Add("status", k)), "{prompt}",
             "The ComfyMonitor probe's canary prompts that finished (client_id comfymonitor-probe-...), by status, counted once from the history.");
+        meter.CreateObservableCounter(OutputsChecked, () => Counts(s => s.OutputChecks, (k, t) => t.Add("result", k)), "{output}",
+            "Users' outputs checked for blankness (Collector:OutputChecks:Every), by result: ok, blank (black or one flat colour), unreadable.");
         meter.CreateObservableCounter(PromptFailures, () => Counts(s => s.Failures, (k, t) => t.Add("category", k)), "{prompt}",
             "Prompts that failed, by category: out_of_memory, model_missing (a file not found), other. The messages are read to classify, never exported.");
         meter.CreateObservableCounter(Restarts, () => Each(_ => true, s => s.Restarts), "{restart}",

@@ -84,6 +84,9 @@ public sealed class CollectorOptions
     /// </summary>
     public int MaxInstances { get; set; } = 5000;
 
+    /// <summary>Blank-output detection on users' real outputs (Collector:OutputChecks:*), off unless Every is above 0.</summary>
+    public OutputCheckOptions OutputChecks { get; set; } = new();
+
     /// <summary>Bodies larger than this fail with reason too_large.</summary>
     public long MaxResponseBytes { get; set; } = 32L * 1024 * 1024;
 }

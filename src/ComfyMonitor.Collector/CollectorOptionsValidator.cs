@@ -81,6 +81,16 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             problems.Add($"{s}:MaxHistoryBatch must be at least 1 (got {o.MaxHistoryBatch})");
         }
 
+        if (o.OutputChecks.Every < 0)
+        {
+            problems.Add($"{s}:OutputChecks:Every must be 0 (off) or more (got {o.OutputChecks.Every})");
+        }
+
+        if (o.OutputChecks.MaxBytes < 1024)
+        {
+            problems.Add($"{s}:OutputChecks:MaxBytes must be at least 1024 (got {o.OutputChecks.MaxBytes})");
+        }
+
         if (o.MaxInstances < 1)
         {
             problems.Add($"{s}:MaxInstances must be at least 1 (got {o.MaxInstances})");

@@ -117,8 +117,11 @@ public sealed class ComfyClient
             Part(content, fileName), type, subfolder, overwrite ? "true" : "false",
             JsonSerializer.Serialize(original, ComfyJsonContext.Default.OriginalRef), ct), cancellationToken);
 
-    /// <summary>GET /view: the file's bytes (capped like every body). 400/403/404 are http_status errors.</summary>
-    public Task<ComfyResult<byte[]>> ViewAsync(ImageRef image, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// GET /view: the file's bytes (capped like every body, and at <paramref name="maxBytes"/> when given: a larger file is a
+    /// too_large error, and no more of it is read). 400/403/404 are http_status errors.
+    /// </summary>
+    public Task<ComfyResult<byte[]>> ViewAsync(ImageRef image, CancellationToken cancellationToken = default, long? maxBytes = null) =>
         CallAsync(async ct =>
         {
             using var response = await _api.ViewAsync(image.Filename, image.Subfolder, image.Type, ct).ConfigureAwait(false);
@@ -127,7 +130,30 @@ public sealed class ComfyClient
                 throw new HttpStatusException(response.StatusCode);
             }
 
-            return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            if (maxBytes is not { } cap)
+            {
+                return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            }
+
+            if (response.Content.Headers.ContentLength > cap)
+            {
+                throw new ComfyResponseTooLargeException(cap);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            for (int read; (read = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0;)
+            {
+                if (buffer.Length + read > cap)
+                {
+                    throw new ComfyResponseTooLargeException(cap);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
         }, cancellationToken);
 
     /// <summary>Interrupts <paramref name="promptId"/> only if it is the running prompt (v0.3.57+; older servers interrupt whatever runs).</summary>

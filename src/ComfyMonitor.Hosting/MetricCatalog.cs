@@ -37,6 +37,7 @@ public static class MetricCatalog
         new("comfyui_queue_stall_after_seconds", MetricKind.Gauge, Collector, "comfyui_queue_stall_after_seconds"),
         new("comfyui_queue_backlog_after_seconds", MetricKind.Gauge, Collector, "comfyui_queue_backlog_after_seconds"),
         new("comfyui_prompt_error_clients", MetricKind.Gauge, Collector, "comfyui_prompt_error_clients"),
+        new("comfyui_outputs_checked_total", MetricKind.Counter, Collector, "comfyui_outputs_checked"),
         new("comfyui_prompts_completed_total", MetricKind.Counter, Collector, "comfyui_prompts_completed"),
         new("comfyui_probe_prompts_total", MetricKind.Counter, Collector, "comfyui_probe_prompts"),
         new("comfyui_prompt_execution_duration_seconds", MetricKind.Histogram, Collector, "comfyui_prompt_execution_duration"),
@@ -58,6 +59,8 @@ public static class MetricCatalog
         new("comfyui_canary_duration_seconds", MetricKind.Histogram, Probe, "comfyui_canary_duration"),
         new("comfyui_canary_runs_total", MetricKind.Counter, Probe, "comfyui_canary_runs"),
         new("comfyui_canary_node_duration_seconds", MetricKind.Histogram, Probe, "comfyui_canary_node_duration"),
+        new("comfyui_canary_sampling_steps_per_second", MetricKind.Gauge, Probe, "comfyui_canary_sampling_steps_per_second"),
+        new("comfyui_canary_model_load_seconds", MetricKind.Gauge, Probe, "comfyui_canary_model_load_seconds"),
         new("comfymonitor_probe_lag_seconds", MetricKind.Histogram, Probe, "comfymonitor_probe_lag"),
 
         // Both services (ComfyMonitor.Discovery.DiscoveryMetrics, ComfyMonitor.Hosting.TargetInfoMetric).

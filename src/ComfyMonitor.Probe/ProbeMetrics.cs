@@ -15,6 +15,8 @@ public sealed class ProbeMetrics
     public const string Runs = "comfyui_canary_runs";
     public const string NodeDuration = "comfyui_canary_node_duration";
     public const string Lag = "comfymonitor_probe_lag";
+    public const string SamplingSpeed = "comfyui_canary_sampling_steps_per_second";
+    public const string ModelLoad = "comfyui_canary_model_load_seconds";
 
     /// <summary>Distinct node types per canary in <see cref="NodeDuration"/>; others are counted as "other".</summary>
     public const int NodeTypeCap = 16;
@@ -31,6 +33,8 @@ public sealed class ProbeMetrics
         [Runs] = 2 + FailureReasons.All.Count,
         [Duration] = Phase.All.Count,
         [NodeDuration] = NodeTypeCap + 1,
+        [SamplingSpeed] = 1,
+        [ModelLoad] = 1,
     };
 
     /// <summary>
@@ -74,6 +78,10 @@ public sealed class ProbeMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages; of all instances of this replica unless Probe:PerInstanceNodeDurations.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+        meter.CreateObservableGauge(SamplingSpeed, () => Each<double>(fleet, (i, c, s) => s.Sampling.StepsPerSecond is { } speed ? [new Measurement<double>(speed, Tags(i, c))] : []),
+            null, "The sampler canary's last measured speed: its sampler's steps over the sampler node's time (model load not included).");
+        meter.CreateObservableGauge(ModelLoad, () => Each<double>(fleet, (i, c, s) => s.Sampling.ModelLoadSeconds is { } load ? [new Measurement<double>(load, Tags(i, c))] : []),
+            "s", "The sampler canary's last checkpoint load time (0 when the model was cached: the first run after a restart pays the load).");
         _lag = meter.CreateHistogram(Lag, "s", "How late runs start behind their schedule (all instances of this replica together).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
@@ -82,9 +90,12 @@ public sealed class ProbeMetrics
 
     public void Record(CanaryRun run)
     {
+        // The sampler canary's phases are the replica's (by canary and phase): per instance, it costs only its success,
+        // runs, speed and model load series.
+        var perInstance = run.Canary != SamplerCanary.CanaryName;
         foreach (var (phase, seconds) in run.Phases)
         {
-            _duration.Record(seconds, [.. Tags(run.Instance, run.Canary), new("phase", phase)]);
+            _duration.Record(seconds, perInstance ? [.. Tags(run.Instance, run.Canary), new("phase", phase)] : [new("canary", run.Canary), new("phase", phase)]);
         }
 
         foreach (var node in run.Nodes ?? [])

@@ -9,6 +9,9 @@ public sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
 {
     public static readonly IReadOnlyList<string> BuiltIn = [RenderCanary.CanaryName, UploadCanary.CanaryName, MaskCanary.CanaryName];
 
+    /// <summary>The built-in canaries and the sampler (on when Probe:Canaries:Sampler:Checkpoint names a checkpoint).</summary>
+    public static readonly IReadOnlyList<string> Known = [.. BuiltIn, SamplerCanary.CanaryName];
+
     public ValidateOptionsResult Validate(string? name, ProbeOptions o)
     {
         const string s = ProbeOptions.Section;
@@ -63,12 +66,12 @@ public sealed class ProbeOptionsValidator : IValidateOptions<ProbeOptions>
             problems.Add($"{s}:Subfolder must be a relative folder name without '..' (got '{o.Subfolder}')");
         }
 
-        foreach (var key in o.Canaries.Keys.Where(k => !BuiltIn.Contains(k, StringComparer.OrdinalIgnoreCase)))
+        foreach (var key in o.Canaries.Keys.Where(k => !Known.Contains(k, StringComparer.OrdinalIgnoreCase)))
         {
-            problems.Add($"{s}:Canaries:{key} is not a built-in canary ({string.Join(", ", BuiltIn)}); use {s}:Custom for your own");
+            problems.Add($"{s}:Canaries:{key} is not a built-in canary ({string.Join(", ", Known)}); use {s}:Custom for your own");
         }
 
-        var names = new HashSet<string>(BuiltIn, StringComparer.Ordinal);
+        var names = new HashSet<string>(Known, StringComparer.Ordinal);
         for (var i = 0; i < o.Custom.Count; i++)
         {
             var c = o.Custom[i];

@@ -14,15 +14,15 @@ namespace ComfyMonitor.EndToEnd.Tests;
 /// </summary>
 public sealed class AlertsEndToEndTests
 {
-    private const int Instances = 11;
+    private const int Instances = 13;
 
-    /// <summary>sim-9 and sim-10 serve video: jobs of ~20 s here (a sampler of 12 s), against image jobs of ~6 s.</summary>
+    /// <summary>sim-11 and sim-12 serve video: jobs of ~20 s here (a sampler of 12 s), against image jobs of ~6 s.</summary>
     private const int Video = 2;
 
     private static readonly TimeSpan VideoSampler = TimeSpan.FromSeconds(12);
 
     /// <summary>The stall windows of the stack (compressed): Collector:StallAfter for images, ComfyUI:Pools:video:StallAfter.</summary>
-    private static readonly Dictionary<string, double> StallWindows = new() { ["sim-2"] = 20, ["sim-9"] = 40 };
+    private static readonly Dictionary<string, double> StallWindows = new() { ["sim-2"] = 20, ["sim-11"] = 40 };
 
     /// <summary>The alerts each fault raises, as (alertname, comfyui_instance or "" for fleet-wide ones).</summary>
     private static readonly (string Alert, string Instance)[] Expected =
@@ -38,8 +38,10 @@ public sealed class AlertsEndToEndTests
         ("ComfyUIExtensionDrift", ""),
         ("ComfyUIModelDrift", ""),
         ("ComfyUICrashLooping", "sim-8"),
-        ("ComfyUIQueueStalled", "sim-9"), // a hung video job, after its pool's 40 s
-        ("ComfyUIInstanceDown", "sim-10"),
+        ("ComfyUIQueueStalled", "sim-11"), // a hung video job, after its pool's 40 s
+        ("ComfyUIInstanceDown", "sim-12"),
+        ("ComfyUIBlankOutputs", "sim-9"), // the sampler canary's outputs are black, every prompt a success
+        ("ComfyUISamplingSlow", "sim-10"), // the sampler canary's steps/s a quarter of its healthy median
     ];
 
     /// <summary>Alerts the same faults raise that Alertmanager must hold back (another alert of the instance explains them).</summary>
@@ -47,7 +49,7 @@ public sealed class AlertsEndToEndTests
     [
         ("ComfyUICanaryErrorBudgetBurn", "sim-1"), // down: every canary fails to connect
         ("ComfyUIQueueBacklog", "sim-2"), // stalled: the queue waits behind the stuck prompt
-        ("ComfyUICanaryErrorBudgetBurn", "sim-10"), // a video instance down: its canaries fail to connect
+        ("ComfyUICanaryErrorBudgetBurn", "sim-12"), // a video instance down: its canaries fail to connect
     ];
 
     /// <summary>Alerts the faults may raise on the way, depending on timing: each one a consequence of its instance's fault.</summary>
@@ -60,8 +62,9 @@ public sealed class AlertsEndToEndTests
         ("ComfyUICanaryErrorBudgetBurn", "sim-6"), // the canaries read their result from the broken /history
         ("ComfyUICanaryErrorBudgetBurn", "sim-8"), // a canary whose prompt a restart swept away
         ("ComfyUIInstanceDown", "sim-8"),
-        ("ComfyUICanaryErrorBudgetBurn", "sim-9"), // canaries behind the hung video job once it is past its stall window
-        ("ComfyUIQueueBacklog", "sim-9"),
+        ("ComfyUICanaryErrorBudgetBurn", "sim-11"), // canaries behind the hung video job once it is past its stall window
+        ("ComfyUIQueueBacklog", "sim-11"),
+        ("ComfyUICanaryErrorBudgetBurn", "sim-9"), // the blank sampler runs are failed runs (Alertmanager holds it back behind the blank outputs)
     ];
 
     [Fact]
@@ -87,10 +90,12 @@ public sealed class AlertsEndToEndTests
         // two minutes, a single failed canary run).
         using (var users = new CancellationTokenSource())
         {
+            // sim-9 and sim-10 stay idle: their sampler canaries (which run only on an idle instance) measure a healthy speed
+            // all through this phase, the median that sim-10's slow sampling is later compared with.
             var busy = Enumerable.Range(0, Instances).Select(i => Task.Run(async () =>
             {
                 using var http = sim.Http(i);
-                while (!users.IsCancellationRequested)
+                while (!users.IsCancellationRequested && i is not (9 or 10))
                 {
                     if ((await http.GetJsonAsync("queue")).Body!["queue_pending"]!.AsArray().Count < 2)
                     {
@@ -112,10 +117,11 @@ public sealed class AlertsEndToEndTests
                 Assert.Empty(await stack.AlertsAsync());
             });
             Assert.True((await stack.QueryAsync("sum(comfyui_queue_running) > 0")).Count > 0, "the users' prompts never ran");
-            Assert.True((await stack.QueryAsync("sum(comfyui_canary_runs_total{result=\"deferred\",comfyui_instance=~\"sim-9|sim-10\"}) > 0")).Count > 0,
+            Assert.True((await stack.QueryAsync("sum(comfyui_canary_runs_total{result=\"deferred\",comfyui_instance=~\"sim-11|sim-12\"}) > 0")).Count > 0,
                 "no canary was deferred behind a video job");
             Assert.True((await stack.QueryAsync("max_over_time(comfyui_queue_pending{comfyui_instance=\"sim-9\"}[2m]) >= 2")).Count > 0, "the video jobs never had prompts pending behind them");
-            foreach (var name in new[] { "sim-9", "sim-10" })
+            Assert.True((await stack.QueryAsync("comfyui_canary_sampling_steps_per_second{comfyui_instance=\"sim-10\"} > 0")).Count > 0, "the sampler canary never measured sim-10's speed");
+            foreach (var name in new[] { "sim-11", "sim-12" })
             {
                 Assert.Equal("40", (string?)(await stack.QueryAsync($"comfyui_queue_stall_after_seconds{{comfyui_instance=\"{name}\"}}")).Single()!["value"]![1]);
             }
@@ -148,16 +154,20 @@ public sealed class AlertsEndToEndTests
         }
 
         // A video job that hangs, with users' prompts behind it; a video instance that goes down.
-        using var video = sim.Http(9);
+        using var video = sim.Http(11);
         var hung = await video.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Video(VideoSampler)["prompt"]!.DeepClone() });
         await SimulatorHttp.WaitUntilRunningAsync(video, (string)hung.Body!["prompt_id"]!, TimeSpan.FromSeconds(30));
-        await sim.SetScenarioAsync(9, "stuck");
+        await sim.SetScenarioAsync(11, "stuck");
         for (var i = 0; i < 2; i++)
         {
             await video.PostJsonAsync("prompt", new JsonObject { ["prompt"] = Simulator.Workload.WorkloadService.Video(VideoSampler)["prompt"]!.DeepClone() });
         }
 
-        await sim.SetScenarioAsync(10, "down");
+        await sim.SetScenarioAsync(12, "down");
+
+        // A model that decodes to black (status success), and a GPU that samples four times slower.
+        await sim.SetScenarioAsync(9, "black-images");
+        await sim.SetScenarioAsync(10, "slow-sampling");
         await sim.SetScenarioAsync(3, "vram-leak");
         await sim.SetScenarioAsync(4, "oom");
         await sim.SetScenarioAsync(5, "slow");
@@ -279,7 +289,7 @@ public sealed class AlertsEndToEndTests
         }
 
         // Recovery.
-        foreach (var i in new[] { 1, 2, 3, 4, 5, 6, 9, 10 })
+        foreach (var i in new[] { 1, 2, 3, 4, 5, 6, 9, 10, 11, 12 })
         {
             await sim.SetScenarioAsync(i, "healthy");
         }

@@ -145,10 +145,16 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
     public static string Compress(string rules) =>
         Offset().Replace(
             RangeWindow().Replace(
-                ForClause().Replace(rules, "for: 3s"), "[15s]"),
+                ForClause().Replace(rules.Replace(SamplingBaseline, SamplingBaselineMarker, StringComparison.Ordinal), "for: 3s"), "[15s]"),
             m => $"offset {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 15}s")
+        .Replace(SamplingBaselineMarker, "comfyui_canary_sampling_steps_per_second[10m]", StringComparison.Ordinal)
         .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
         .Replace("* 900 >= 5", "* 15 >= 5", StringComparison.Ordinal);
+
+    // ComfyUISamplingSlow compares the speed with its median of 3 days: compressed to 15 s, that median would follow the
+    // slow readings within seconds. Ten minutes keep the healthy phase's readings, as 3 days keep a healthy history.
+    private const string SamplingBaseline = "comfyui_canary_sampling_steps_per_second[3d]";
+    private const string SamplingBaselineMarker = "comfyui_canary_sampling_steps_per_second{SAMPLING_BASELINE}";
 
     private async Task StartServicesAsync(int instances)
     {
@@ -179,6 +185,7 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             ["Collector__ExtensionsInterval"] = "00:00:02",
             ["Collector__ModelsInterval"] = "00:00:02",
             ["Collector__ModelDriftGroupLabel"] = "pool",
+            ["Collector__OutputChecks__Every"] = "1",
         });
         _processes.Add(collector);
         var probe = ChildProcess.StartService("ComfyMonitor.Probe", new Dictionary<string, string>(targets)
@@ -187,6 +194,13 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             ["Probe__Timeout"] = "00:00:08",
             ["Probe__MaxQueueWait"] = "00:00:30",
             ["Probe__StallAfter"] = "00:00:20",
+            // The sampler canary (a checkpoint every simulated instance has), every 3 s; 20 steps of 128×128 take 0.4 s here.
+            ["Probe__Canaries__Sampler__Checkpoint"] = "not-on-any-instance.safetensors,v1-5-pruned-emaonly-fp16.safetensors",
+            ["Probe__Canaries__Sampler__Interval"] = "00:00:03",
+            ["Probe__Canaries__Sampler__Timeout"] = "00:00:30", // its first run loads the model: ~8 s of simulated nodes here
+            ["Probe__Canaries__Sampler__Steps"] = "20",
+            ["Probe__Canaries__Sampler__Width"] = "128",
+            ["Probe__Canaries__Sampler__Height"] = "128",
             ["Probe__RequestTimeout"] = "00:00:02",
         });
         _processes.Add(probe);

@@ -29,8 +29,9 @@ public sealed class RuleTests
         var tests = File.ReadAllText(Path.Combine(prometheus, "alerts_test.yml")) + File.ReadAllText(Path.Combine(prometheus, "alerts_test_long.yml"));
         var runbooks = File.ReadAllText(Path.Combine(Repository.Dashboards, "runbooks.md"));
         Assert.Equal(
-            ["ComfyMonitorScrapeFailing", "ComfyUICanaryErrorBudgetBurn", "ComfyUICanarySlow", "ComfyUICrashLooping", "ComfyUIExtensionDrift", "ComfyUIInstanceDown", "ComfyUIModelDrift",
-             "ComfyUIOutOfMemory", "ComfyUIPromptErrorRateHigh", "ComfyUIQueueBacklog", "ComfyUIQueueStalled", "ComfyUIRAMLeak", "ComfyUIVRAMLeak", "ComfyUIVersionDrift"],
+            ["ComfyMonitorScrapeFailing", "ComfyUIBlankOutputs", "ComfyUICanaryErrorBudgetBurn", "ComfyUICanarySlow", "ComfyUICrashLooping", "ComfyUIExtensionDrift", "ComfyUIInstanceDown",
+             "ComfyUIModelDrift", "ComfyUIOutOfMemory", "ComfyUIPromptErrorRateHigh", "ComfyUIQueueBacklog", "ComfyUIQueueStalled", "ComfyUIRAMLeak", "ComfyUISamplingSlow", "ComfyUIVRAMLeak",
+             "ComfyUIVersionDrift"],
             alerts.Select(a => a.Name).Distinct().Order(StringComparer.Ordinal));
         foreach (var alert in alerts)
         {

@@ -68,6 +68,13 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             Errors = errors,
         });
         outcome.RequestSeconds.AddRange(requests);
+        if (state.TakeOutputToCheck() is { } image && stats is not null)
+        {
+            // One output at a time, only while the instance answers; nothing of it is kept but the verdict.
+            var bytes = await client.ViewAsync(image, cancellationToken, options.OutputChecks.MaxBytes);
+            state.RecordOutputCheck(bytes.IsSuccess ? OutputCheck.Of(bytes.Value) : OutputCheck.Unreadable);
+        }
+
         return outcome;
     }
 

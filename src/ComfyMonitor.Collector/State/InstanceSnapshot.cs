@@ -62,6 +62,9 @@ public sealed record InstanceSnapshot
 
     public IReadOnlyDictionary<(string Endpoint, string Reason), long> ScrapeErrors { get; init; } = new Dictionary<(string, string), long>();
 
+    /// <summary>Users' outputs checked for blankness, by result (ok, blank, unreadable); empty while Collector:OutputChecks is off.</summary>
+    public IReadOnlyDictionary<string, long> OutputChecks { get; init; } = new Dictionary<string, long>();
+
     /// <summary>VRAM in use of the first device, 0..100, when the instance is up.</summary>
     public double? VramUsedPercent => Devices.FirstOrDefault() is { VramTotal: > 0 } d && d.VramFree is { } free
         ? Math.Round(100.0 * (d.VramTotal.Value - free) / d.VramTotal.Value, 1)

@@ -44,6 +44,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private readonly RecentDurations _recent = new();
     // When each recent failed prompt was seen, and which client sent it (a hash; 0 for prompts without a client id).
     private readonly Queue<(DateTimeOffset Seen, ulong Client)> _errorClients = new();
+    // Output checks (Collector:OutputChecks): ok and blank start at 0 when they are on (the alert takes a ratio of them).
+    private readonly Dictionary<string, long> _outputChecks = options.OutputChecks.Every > 0 ? new() { [OutputCheck.Ok] = 0, [OutputCheck.Blank] = 0 } : [];
+    private long _successes;
+    private ImageRef? _outputToCheck;
+    private IReadOnlyDictionary<string, long> _outputChecksCopy = new Dictionary<string, long>();
     private long _restartCount;
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
     private bool _historyPrimed;
@@ -202,6 +207,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 _failuresCopy = new Dictionary<string, long>(_failures);
                 _nodeErrorsCopy = _nodeErrors.Copy();
                 _scrapeErrorsCopy = new Dictionary<(string, string), long>(_scrapeErrors);
+                _outputChecksCopy = new Dictionary<string, long>(_outputChecks);
                 _countsChanged = false;
             }
 
@@ -234,10 +240,33 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 Restarts = _restartCount,
                 NodeErrors = _nodeErrorsCopy,
                 ScrapeErrors = _scrapeErrorsCopy,
+                OutputChecks = _outputChecksCopy,
             };
         }
 
         return outcome;
+    }
+
+    /// <summary>The output picked for a check since the last one, if any (taken: it is fetched once).</summary>
+    public ImageRef? TakeOutputToCheck()
+    {
+        lock (_lock)
+        {
+            var image = _outputToCheck;
+            _outputToCheck = null;
+            return image;
+        }
+    }
+
+    /// <summary>Counts the result of an output check (<see cref="OutputCheck"/>).</summary>
+    public void RecordOutputCheck(string result)
+    {
+        lock (_lock)
+        {
+            _outputChecks[result] = _outputChecks.GetValueOrDefault(result) + 1;
+            _outputChecksCopy = new Dictionary<string, long>(_outputChecks);
+            _snapshot = _snapshot with { OutputChecks = _outputChecksCopy };
+        }
     }
 
     private static string? Status(HistoryEntry entry) => entry.Outcome switch
@@ -266,6 +295,12 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         }
 
         Learn(entry);
+        if (status == "success" && options.OutputChecks.Every > 0 && ++_successes % options.OutputChecks.Every == 0
+            && entry.Images().FirstOrDefault() is { Image: { } image })
+        {
+            _outputToCheck = image; // one waiting at most: the next cycle fetches it
+        }
+
         if (status == "error")
         {
             _errorClients.Enqueue((now, entry.ClientKey ?? 0));

@@ -8,6 +8,12 @@ public abstract class Canary
 {
     public abstract string Name { get; }
 
+    /// <summary>How often it runs per instance when that differs from Probe:Interval (the sampler canary's own interval).</summary>
+    public virtual TimeSpan? Interval => null;
+
+    /// <summary>How long its uploads and submit, and its execution, may take when that differs from Probe:Timeout.</summary>
+    public virtual TimeSpan? Timeout => null;
+
     public abstract Task<CanaryPlan> PrepareAsync(CanaryContext context, CancellationToken cancellationToken);
 
     /// <summary>A canary workflow shipped with the probe (the reference workflows of the ComfyUI API notes).</summary>

@@ -17,8 +17,11 @@ public static class FailureReasons
     public const string OutputMissing = "output_missing";
     public const string OutputMismatch = "output_mismatch";
 
+    /// <summary>The output is black or one flat colour (the sampler canary): the model ran and produced nothing.</summary>
+    public const string BlankOutput = "blank_output";
+
     public static readonly IReadOnlyList<string> All =
-        [Connect, HttpStatus, InvalidResponse, UploadRejected, ValidationError, ExecutionError, Timeout, QueueWait, OutputMissing, OutputMismatch];
+        [Connect, HttpStatus, InvalidResponse, UploadRejected, ValidationError, ExecutionError, Timeout, QueueWait, OutputMissing, OutputMismatch, BlankOutput];
 
     /// <summary>The reason of a failed request.</summary>
     public static string From(ComfyError error) => error.Reason switch

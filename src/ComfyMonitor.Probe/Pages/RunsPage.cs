@@ -34,7 +34,7 @@ public static class RunsPage
                 {
                     true => "<td class=\"ok\">success</td>",
                     false => "<td class=\"fail\">failure</td>",
-                    null => "<td class=\"deferred\">deferred only</td>",
+                    null => "<td class=\"deferred\">not run yet</td>",
                 });
                 html.Append("<td>").Append(status.LastSuccessAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never").Append("</td></tr>\n");
             }
@@ -51,7 +51,7 @@ public static class RunsPage
         {
             html.Append("<tr><td>").Append(run.Started.ToString("u", CultureInfo.InvariantCulture)).Append("</td>");
             html.Append("<td>").Append(Enc(run.Instance)).Append("</td><td>").Append(Enc(run.Canary)).Append("</td>");
-            html.Append(run.Deferred ? "<td class=\"deferred\">deferred</td>" : run.Success ? "<td class=\"ok\">success</td>" : "<td class=\"fail\">failure</td>");
+            html.Append(!run.Counted ? $"<td class=\"deferred\">{run.Result}</td>" : run.Success ? "<td class=\"ok\">success</td>" : "<td class=\"fail\">failure</td>");
             html.Append("<td>").Append(Enc(run.Reason)).Append("</td>");
             foreach (var phase in PhaseOrder)
             {

@@ -12,12 +12,29 @@ public sealed record CanaryRun(
     string? ExceptionType,
     IReadOnlyDictionary<string, double> Phases,
     IReadOnlyList<NodeTiming>? Nodes = null,
-    bool Deferred = false)
+    string? NotCounted = null)
 {
-    /// <summary>The result label: success, failure, or deferred (taken out of the queue behind healthy work; neither).</summary>
-    public string Result => Deferred ? DeferredResult : Success ? "success" : "failure";
+    /// <summary>
+    /// The result label: success, failure, deferred (behind healthy work, or the sampler canary on a busy instance) or
+    /// skipped (the instance cannot run it); the last two are neither success nor failure.
+    /// </summary>
+    public string Result => NotCounted ?? (Success ? "success" : "failure");
+
+    /// <summary>Deferred: it waited behind healthy work or found the instance busy, and tries again next time.</summary>
+    public bool Deferred => NotCounted == DeferredResult;
+
+    /// <summary>Whether it counts in the SLO: a success or a failure.</summary>
+    public bool Counted => NotCounted is null;
 
     public const string DeferredResult = "deferred";
+
+    public const string SkippedResult = "skipped";
+
+    /// <summary>The sampler canary's speed: its sampler's steps over the sampler node's time, when the run measured it.</summary>
+    public double? StepsPerSecond { get; init; }
+
+    /// <summary>The sampler canary's checkpoint load (0 when the model was cached: the loader did not run).</summary>
+    public double? ModelLoadSeconds { get; init; }
 
     /// <summary>The reason of a deferred run: the instance was busy with healthy work.</summary>
     public const string BusyReason = "busy";

@@ -41,7 +41,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         string? promptId = null;
         var finished = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var stage = new RunStage(timeout, options, instance.Expectations.MaxQueueWait);
+        var stage = new RunStage(timeout, options, instance.Expectations.MaxQueueWait, canary.Timeout);
         var clientId = $"{QueueItem.ProbeClientIdPrefix}{Guid.NewGuid():N}";
         ComfyWebSocket? socket = null;
         try
@@ -140,6 +140,10 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
 
             return Finish(true, FailureReasons.None, notes.Count == 0 ? null : string.Join("; ", notes), null, null);
         }
+        catch (CanaryNotRunException notRun)
+        {
+            return Finish(false, notRun.Reason, Join(notRun.Message, notes), null, null, notRun.Result);
+        }
         catch (CanaryFailedException failure)
         {
             return Finish(false, failure.Reason, Join(failure.Message, notes), failure.NodeType, failure.ExceptionType);
@@ -159,12 +163,12 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             if (behind is { Healthy: true } ahead)
             {
                 return Finish(false, CanaryRun.BusyReason, Join($"deferred: waited {stage.MaxQueueWait.TotalSeconds:0.#} s behind a prompt seen running for {ahead.Seen.TotalSeconds:0} s, "
-                    + $"within the instance's stall window of {ahead.Limit.TotalSeconds:0} s; {cleanup}", notes), null, null, deferred: true);
+                    + $"within the instance's stall window of {ahead.Limit.TotalSeconds:0} s; {cleanup}", notes), null, null, CanaryRun.DeferredResult);
             }
 
             return waited
                 ? Finish(false, FailureReasons.QueueWait, Join($"the prompt did not start within {stage.MaxQueueWait.TotalSeconds:0.#} s in the queue (Probe:MaxQueueWait){Describe(behind)}; {cleanup}", notes), null, null)
-                : Finish(false, FailureReasons.Timeout, Join($"no result within {options.Timeout.TotalSeconds:0.#} s {stage.Current switch
+                : Finish(false, FailureReasons.Timeout, Join($"no result within {stage.Timeout.TotalSeconds:0.#} s {stage.Current switch
                 {
                     RunStage.Stage.Executing => "of execution",
                     RunStage.Stage.Submitted => "after the submit (the prompt was never seen waiting or running)",
@@ -181,11 +185,31 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             await _cleanup.AfterRunAsync(endpoint.Name, client, promptId, finished, cancellationToken);
         }
 
-        CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType, bool deferred = false)
+        CanaryRun Finish(bool success, string reason, string? detail, string? nodeType, string? exceptionType, string? notCounted = null)
         {
             phases.Set(Phase.Total, Stopwatch.GetElapsedTime(total).TotalSeconds);
-            return new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds), [.. nodes], deferred);
+            var run = new CanaryRun(endpoint.Name, canary.Name, started, success, reason, detail, nodeType, exceptionType, new Dictionary<string, double>(phases.Seconds), [.. nodes], notCounted);
+            return canary is SamplerCanary sampler ? Speed(run, sampler) : run;
         }
+    }
+
+    /// <summary>
+    /// The sampler canary's speed from its own run's node times: its sampler's steps over the sampler node's time, and the
+    /// loader's time apart (0 when the checkpoint was cached and the loader did not run). None when the sampler did not run
+    /// or the run was followed by polling.
+    /// </summary>
+    private static CanaryRun Speed(CanaryRun run, SamplerCanary canary)
+    {
+        if (run.Nodes?.FirstOrDefault(n => n.NodeId == SamplerCanary.SamplerNode) is not { Seconds: > 0 } sampling)
+        {
+            return run;
+        }
+
+        return run with
+        {
+            StepsPerSecond = canary.Options.Steps / sampling.Seconds,
+            ModelLoadSeconds = run.Nodes.FirstOrDefault(n => n.NodeId == SamplerCanary.LoaderNode)?.Seconds ?? 0,
+        };
     }
 
     /// <summary>

@@ -24,6 +24,12 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 
         foreach (var canary in canaries)
         {
+            // A canary with an interval of its own (the sampler's) runs when that has passed since its last run here.
+            if (canary.Interval is { } every && instance.Status(canary.Name).LastStarted is { } last && context.FireTimeUtc - last < every - TimeSpan.FromSeconds(1))
+            {
+                continue;
+            }
+
             CanaryRun run;
             try
             {
@@ -38,9 +44,9 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
 
             instance.Status(canary.Name).Record(run);
             metrics.Record(run);
-            if (run.Deferred)
+            if (!run.Counted)
             {
-                LogDeferred(logger, canary.Name, instance.Endpoint.Name, run.Detail);
+                LogNotCounted(logger, canary.Name, instance.Endpoint.Name, run.Result, run.Reason, run.Detail);
             }
             else if (!run.Success)
             {
@@ -52,8 +58,8 @@ public sealed partial class ProbeJob(ProbeFleet fleet, IEnumerable<Canary> canar
     [LoggerMessage(Level = LogLevel.Error, Message = "Canary {Canary} on {Instance} stopped with an unexpected error")]
     private static partial void LogCrashed(ILogger logger, Exception exception, string canary, string instance);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Canary {Canary} deferred on {Instance}: the instance is busy with healthy work ({Detail})")]
-    private static partial void LogDeferred(ILogger logger, string canary, string instance, string? detail);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Canary {Canary} {Result} on {Instance}: {Reason} ({Detail})")]
+    private static partial void LogNotCounted(ILogger logger, string canary, string instance, string result, string reason, string? detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Canary {Canary} failed on {Instance}: {Reason} ({Detail})")]
     private static partial void LogFailed(ILogger logger, string canary, string instance, string reason, string? detail);

@@ -17,12 +17,13 @@ internal sealed class RunStage
     private readonly Lock _lock = new();
     private long _submitted;
 
-    public RunStage(CancellationTokenSource deadline, ProbeOptions options, TimeSpan? maxQueueWait = null)
+    public RunStage(CancellationTokenSource deadline, ProbeOptions options, TimeSpan? maxQueueWait = null, TimeSpan? timeout = null)
     {
         _deadline = deadline;
         _options = options;
         _maxQueueWait = maxQueueWait ?? options.MaxQueueWait;
-        deadline.CancelAfter(options.Timeout);
+        Timeout = timeout ?? options.Timeout;
+        deadline.CancelAfter(Timeout);
     }
 
     public enum Stage
@@ -35,13 +36,16 @@ internal sealed class RunStage
 
     public Stage Current { get; private set; }
 
+    /// <summary>How long the uploads and submit, and the execution, may take (Probe:Timeout, or the canary's own).</summary>
+    public TimeSpan Timeout { get; }
+
     /// <summary>How long the prompt may wait in the queue.</summary>
     public TimeSpan MaxQueueWait => _maxQueueWait;
 
     /// <summary>Time since the submit.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _submitted));
 
-    public void Submitted() => Enter(Stage.Submitted, () => _options.Timeout);
+    public void Submitted() => Enter(Stage.Submitted, () => Timeout);
 
     /// <summary>What a read of the queue showed of the prompt.</summary>
     public void Observe(bool running, bool pending)
@@ -56,7 +60,7 @@ internal sealed class RunStage
         }
     }
 
-    public void Executing() => Enter(Stage.Executing, () => _options.Timeout);
+    public void Executing() => Enter(Stage.Executing, () => Timeout);
 
     private void Enter(Stage next, Func<TimeSpan> limit)
     {

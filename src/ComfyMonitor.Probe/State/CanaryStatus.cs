@@ -13,14 +13,26 @@ public sealed class CanaryStatus(int recent)
 
     public DateTimeOffset? LastSuccessAt { get; private set; }
 
+    /// <summary>When the last run (of any result) started: canaries with an interval of their own run when it has passed.</summary>
+    public DateTimeOffset? LastStarted { get; private set; }
+
+    /// <summary>The sampler canary's last speed (steps per second of its sampler node) and model load time, when measured.</summary>
+    public (double? StepsPerSecond, double? ModelLoadSeconds) Sampling { get; private set; }
+
     public void Record(CanaryRun run)
     {
         lock (_lock)
         {
-            // A deferred run proved nothing either way: the last result stays what it was.
-            if (!run.Deferred)
+            // A deferred or skipped run proved nothing either way: the last result stays what it was.
+            LastStarted = run.Started;
+            if (run.Counted)
             {
                 LastSuccess = run.Success;
+            }
+
+            if (run.StepsPerSecond is not null)
+            {
+                Sampling = (run.StepsPerSecond, run.ModelLoadSeconds);
             }
 
             if (run.Success)

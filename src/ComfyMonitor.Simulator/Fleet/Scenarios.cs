@@ -39,7 +39,23 @@ public static class Scenarios
     /// <summary>/ws refuses the upgrade with 403, like a proxy that does not pass WebSockets; HTTP works.</summary>
     public const string NoWebSocket = "no-websocket";
 
-    public static readonly IReadOnlyList<string> All = [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels, BrokenHistory, NoWebSocket];
+    /// <summary>
+    /// The model decodes to black: VAEDecode's images are all zeros (NaN latents cast to uint8), every prompt still ends
+    /// with status success.
+    /// </summary>
+    public const string BlackImages = "black-images";
+
+    /// <summary>
+    /// A broken CUDA context: every node that needs the GPU (the model nodes) fails with RuntimeError "CUDA error: an illegal
+    /// memory access was encountered"; image-only nodes (CPU tensors) still succeed and /system_stats answers.
+    /// </summary>
+    public const string CudaError = "cuda-error";
+
+    /// <summary>Sampling runs four times slower (a throttled or power-capped GPU); everything else as usual.</summary>
+    public const string SlowSampling = "slow-sampling";
+
+    public static readonly IReadOnlyList<string> All =
+        [Healthy, Slow, Stuck, Oom, Errors, Down, Garbage, Hang, VramLeak, WrongPixels, BrokenHistory, NoWebSocket, BlackImages, CudaError, SlowSampling];
 
     public static bool IsKnown(string name) => All.Contains(name);
 }

@@ -26,7 +26,7 @@ public sealed partial class SimulatedInstance
         if (!spec.RunsForReal)
         {
             var firstImage = inputs.Select(i => In(i.Key)).OfType<ImageBatch>().FirstOrDefault();
-            return await RunSimulatedNodeAsync(spec, inputs, firstImage, promptId, clientId, ct);
+            return await RunSimulatedNodeAsync(spec, inputs, firstImage, promptId, clientId, ct, In);
         }
 
         switch (spec.ClassType)
@@ -56,8 +56,16 @@ public sealed partial class SimulatedInstance
     }
 
     /// <summary>A node that is not run on pixels: it takes the simulated node time (a model loader also VRAM) and yields stand-ins.</summary>
-    private async Task<object?[]> RunSimulatedNodeAsync(NodeSpec spec, JsonObject inputs, ImageBatch? firstImage, string promptId, string? clientId, CancellationToken ct)
+    private async Task<object?[]> RunSimulatedNodeAsync(NodeSpec spec, JsonObject inputs, ImageBatch? firstImage, string promptId, string? clientId, CancellationToken ct,
+        Func<string, object?>? input = null)
     {
+        if (_scenario == Scenarios.CudaError)
+        {
+            // Every node that needs the GPU fails once its CUDA context is broken; image nodes run on CPU tensors.
+            throw new NodeExecutionException("RuntimeError", "CUDA error: an illegal memory access was encountered\n"
+                + "CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be incorrect.\n");
+        }
+
         if (spec.LoadsModel)
         {
             // Like ComfyUI's model management: a model stays loaded (and cached) once loaded, loading it again costs
@@ -72,7 +80,10 @@ public sealed partial class SimulatedInstance
 
         // A simulator-only input (the video workload's): this node runs that long, reporting its own number of steps.
         var simulated = inputs["simulate_seconds"] is JsonValue seconds && seconds.TryGetValue<double>(out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
-        var total = (simulated ?? _options.NodeTime) * (_scenario == Scenarios.Slow ? 10 : 1);
+        var sampler = spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal);
+        var latent = input?.Invoke("latent_image") as LatentHandle;
+        var total = (simulated ?? _options.NodeTime * (sampler ? SamplingFactor(inputs, latent) : 1))
+            * (_scenario == Scenarios.Slow ? 10 : 1) * (sampler && _scenario == Scenarios.SlowSampling ? 4 : 1);
         var steps = !spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 1
             : simulated is not null && inputs["steps"] is JsonValue n && n.TryGetValue<double>(out var count) ? (int)Math.Clamp(count, 1, 100)
             : 10;
@@ -110,6 +121,18 @@ public sealed partial class SimulatedInstance
             throw new InterruptedException();
         }
 
+        // Text to image: an empty latent of the requested size, sampled with its seed, decoded to a picture of that size
+        // and seed (black in the black-images scenario).
+        switch (spec.ClassType)
+        {
+            case "EmptyLatentImage":
+                return [new LatentHandle(IntInput(inputs, "width", 512), IntInput(inputs, "height", 512), IntInput(inputs, "batch_size", 1), null)];
+            case "KSampler" or "KSamplerAdvanced" when latent is not null:
+                return [latent with { Seed = (long)DoubleInput(inputs, spec.ClassType == "KSampler" ? "seed" : "noise_seed") }];
+            case "VAEDecode" when input?.Invoke("samples") is LatentHandle decoded:
+                return [Decode(decoded, _scenario == Scenarios.BlackImages)];
+        }
+
         // IMAGE outputs pass the first input image on (a blur of a canary's image keeps its size), or are noise.
         return spec.Outputs.Select(o => o?.ToString() switch
         {
@@ -118,6 +141,51 @@ public sealed partial class SimulatedInstance
             var type => new ModelHandle(type ?? "*"),
         }).ToArray();
     }
+
+    /// <summary>A sampler's time relative to the node time: 20 steps of 512×512 take the node time, and it grows with steps and size.</summary>
+    private static double SamplingFactor(JsonObject inputs, LatentHandle? latent)
+    {
+        var steps = Math.Max(1, DoubleInput(inputs, "steps", 20));
+        var pixels = latent is null ? 512.0 * 512 : Math.Max(1, latent.Width * latent.Height * Math.Max(1, latent.Batch));
+        return steps / 20 * Math.Sqrt(pixels / (512.0 * 512));
+    }
+
+    /// <summary>What VAEDecode makes of a sampled latent: a deterministic picture of its size and seed (never blank), or black.</summary>
+    private static ImageBatch Decode(LatentHandle latent, bool black)
+    {
+        var frames = new List<float[]>(latent.Batch);
+        for (var n = 0; n < Math.Max(1, latent.Batch); n++)
+        {
+            var f = new float[latent.Width * latent.Height * 3];
+            if (!black)
+            {
+                // Smooth waves whose frequencies and phases come from the seed: a picture that compresses like a real one
+                // (a user's output is fetched whole by the collector's output checks), never one flat colour.
+                var random = new Random(HashCode.Combine(latent.Seed ?? 0, n));
+                var (fx, fy, phase) = (1 + (random.NextSingle() * 6), 1 + (random.NextSingle() * 6), random.NextSingle() * 6.28f);
+                for (var y = 0; y < latent.Height; y++)
+                {
+                    for (var x = 0; x < latent.Width; x++)
+                    {
+                        var (u, v) = ((float)x / Math.Max(1, latent.Width), (float)y / Math.Max(1, latent.Height));
+                        var i = ((y * latent.Width) + x) * 3;
+                        f[i] = 0.5f + (0.45f * MathF.Sin((fx * 6.28f * u) + phase));
+                        f[i + 1] = 0.5f + (0.45f * MathF.Sin((fy * 6.28f * v) + (2 * phase)));
+                        f[i + 2] = 0.5f + (0.45f * MathF.Sin((fx * 6.28f * (u + v)) + (3 * phase)));
+                    }
+                }
+            }
+
+            frames.Add(f);
+        }
+
+        return new ImageBatch(latent.Width, latent.Height, frames);
+    }
+
+    private static double DoubleInput(JsonObject inputs, string name, double fallback = 0) =>
+        inputs[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : fallback;
+
+    private static int IntInput(JsonObject inputs, string name, int fallback) => (int)DoubleInput(inputs, name, fallback);
 
     private static ImageBatch Noise()
     {

@@ -1,0 +1,15 @@
+namespace ComfyMonitor.Collector;
+
+/// <summary>
+/// <c>Collector:OutputChecks</c>: the first image of one in <see cref="Every"/> successful users' prompts (never the
+/// probe's) is fetched through /view and checked for blankness (black or one flat colour). Off (0) by default: it costs
+/// a download per checked prompt. At most one fetch at a time per instance (one per cycle), none while it is down.
+/// </summary>
+public sealed class OutputCheckOptions
+{
+    /// <summary>Check one in this many successful users' prompts; 0 checks none.</summary>
+    public int Every { get; set; }
+
+    /// <summary>A larger image is not read past this (result unreadable).</summary>
+    public long MaxBytes { get; set; } = 8L * 1024 * 1024;
+}
