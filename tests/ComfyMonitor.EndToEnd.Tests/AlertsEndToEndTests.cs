@@ -119,7 +119,7 @@ public sealed class AlertsEndToEndTests
             Assert.True((await stack.QueryAsync("sum(comfyui_queue_running) > 0")).Count > 0, "the users' prompts never ran");
             Assert.True((await stack.QueryAsync("sum(comfyui_canary_runs_total{result=\"deferred\",comfyui_instance=~\"sim-11|sim-12\"}) > 0")).Count > 0,
                 "no canary was deferred behind a video job");
-            Assert.True((await stack.QueryAsync("max_over_time(comfyui_queue_pending{comfyui_instance=\"sim-9\"}[2m]) >= 2")).Count > 0, "the video jobs never had prompts pending behind them");
+            Assert.True((await stack.QueryAsync("max_over_time(comfyui_queue_pending{comfyui_instance=\"sim-11\"}[2m]) >= 2")).Count > 0, "the video jobs never had prompts pending behind them");
             Assert.True((await stack.QueryAsync("comfyui_canary_sampling_steps_per_second{comfyui_instance=\"sim-10\"} > 0")).Count > 0, "the sampler canary never measured sim-10's speed");
             foreach (var name in new[] { "sim-11", "sim-12" })
             {

@@ -114,6 +114,29 @@ public sealed class RealServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task TheSamplerCanaryOnAServerWithoutItsCheckpointIsSkippedAndSubmitsNothing()
+    {
+        Assert.SkipWhen(Servers.Count == 0, SkipReason);
+        var probe = await StartAsync("ComfyMonitor.Probe", new Dictionary<string, string>
+        {
+            ["Probe__Interval"] = "00:00:05",
+            ["Probe__Canaries__Sampler__Checkpoint"] = "comfymonitor-not-on-this-server.safetensors",
+            ["Probe__Canaries__Sampler__Interval"] = "00:00:05",
+        });
+        var metrics = await WaitAsync(probe, m => Servers.Select(Name).All(name =>
+                m.Value("comfyui_canary_runs_total", name, ("canary", "sampler"), ("result", "skipped"), ("reason", "no_checkpoint")) >= 2),
+            TimeSpan.FromMinutes(2), "two sampler runs skipped with no_checkpoint on every server");
+        foreach (var server in Servers)
+        {
+            Assert.Null(metrics.Value("comfyui_canary_success", Name(server), ("canary", "sampler")));
+            using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
+            var history = (await http.GetFromJsonAsync<JsonObject>("history"))!;
+            Assert.DoesNotContain(history, e => e.Value!.ToJsonString().Contains("CheckpointLoaderSimple", StringComparison.Ordinal)
+                && e.Value.ToJsonString().Contains("comfymonitor-not-on-this-server", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task TheProbeNeverInterruptsAUsersPrompt()
     {
         Assert.SkipWhen(Servers.Count == 0, SkipReason);

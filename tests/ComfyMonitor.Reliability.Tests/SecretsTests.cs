@@ -17,6 +17,8 @@ public sealed class SecretsTests(WatchedFleet fleet)
         var index = WatchedFleet.SecretIndex;
         using var http = fleet.Sim.Http(index);
         var graph = Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.AsObject();
+        // The users' output file names (the collector fetches their images for its output checks) are not shown either.
+        graph["9"]!["inputs"]!["filename_prefix"] = "private-campaign-kestrel";
         var extra = new JsonObject { ["api_key_comfy_org"] = "comfyui-sk-live-5f6e7d", ["auth_token_comfy_org"] = "tok-9a8b7c-secret" };
         var n = 0;
         JsonObject Body()
@@ -35,7 +37,8 @@ public sealed class SecretsTests(WatchedFleet fleet)
             ids.Add((string)accepted!["prompt_id"]!);
         }
 
-        await fleet.WaitAsync((c, _) => c.Value("comfyui_prompts_completed_total", name, ("status", "success")) >= 2, TimeSpan.FromSeconds(90), "the secret prompts finished");
+        await fleet.WaitAsync((c, _) => c.Value("comfyui_prompts_completed_total", name, ("status", "success")) >= 2
+            && c.Value("comfyui_outputs_checked_total", name, ("result", "ok")) >= 1, TimeSpan.FromSeconds(90), "the secret prompts finished and an output was checked");
 
         // ...then in the queue while the worker is stuck (the probe times out and cleans up after itself)...
         await fleet.Sim.SetScenarioAsync(index, "stuck");
@@ -65,7 +68,7 @@ public sealed class SecretsTests(WatchedFleet fleet)
         string[] secrets =
         [
             WatchedFleet.Password, WatchedFleet.HeaderToken["Bearer ".Length..], WatchedFleet.ProbeHeader,
-            "comfyui-sk-live-5f6e7d", "tok-9a8b7c-secret", "browser-client-44aa21", "zebra-unicorn-88", .. ids,
+            "comfyui-sk-live-5f6e7d", "tok-9a8b7c-secret", "browser-client-44aa21", "zebra-unicorn-88", "private-campaign-kestrel", .. ids,
         ];
         Assert.All(secrets, secret => Assert.DoesNotContain(secret, outputs, StringComparison.Ordinal));
         Assert.Contains(name, outputs, StringComparison.Ordinal);

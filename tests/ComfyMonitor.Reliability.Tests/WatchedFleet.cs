@@ -138,6 +138,8 @@ public sealed class WatchedFleet : IAsyncLifetime
             ["Collector__MaxConcurrency"] = "16",
             // Cycles are counted from the per-instance request histograms.
             ["Collector__PerInstanceHistograms"] = "true",
+            // Every user's output is checked (SecretsTests: its file name is shown nowhere).
+            ["Collector__OutputChecks__Every"] = "1",
         }));
         // Not sim-history: its completions must be the history test's prompts only, not canaries seen before their deletion.
         _processes.Add(Service("ComfyMonitor.Probe", new Dictionary<string, string>(Targets(name => name != "sim-history").Concat(logging))

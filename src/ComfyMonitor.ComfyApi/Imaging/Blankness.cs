@@ -11,6 +11,24 @@ public static class Blankness
 
     public static bool IsBlank(RgbaImage image) => Of(image) is not null;
 
+    /// <summary>Black only: every channel's brightest pixel within <see cref="BlackLevel"/> of 0 (what NaN latents become).</summary>
+    public static bool IsBlack(RgbaImage image)
+    {
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var p = image[x, y];
+                if (p.R > BlackLevel || p.G > BlackLevel || p.B > BlackLevel)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Null for an image with content, else why it is blank.</summary>
     public static string? Of(RgbaImage image)
     {

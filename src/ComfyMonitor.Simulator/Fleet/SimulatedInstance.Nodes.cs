@@ -87,10 +87,13 @@ public sealed partial class SimulatedInstance
         var steps = !spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 1
             : simulated is not null && inputs["steps"] is JsonValue n && n.TryGetValue<double>(out var count) ? (int)Math.Clamp(count, 1, 100)
             : 10;
+        // Each step ends at its share of the node's time from the node's start, so that timer overshoots do not add up
+        // (a sampler of many short steps takes its time, not its steps times the timer's resolution).
+        var started = _time.GetTimestamp();
         for (var step = 1; step <= steps; step++)
         {
-            var deadline = _time.GetTimestamp();
-            while (_time.GetElapsedTime(deadline) < total / steps)
+            var due = total * step / steps;
+            while (_time.GetElapsedTime(started) < due)
             {
                 if (steps > 1)
                 {
@@ -101,7 +104,8 @@ public sealed partial class SimulatedInstance
                     await HoldWhileStuckAsync(promptId, ct);
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, Math.Max(1, (total / steps).TotalMilliseconds))), _time, ct);
+                var left = due - _time.GetElapsedTime(started);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(left.TotalMilliseconds, 1, 50)), _time, ct);
             }
 
             if (steps > 1)

@@ -1,0 +1,67 @@
+using ComfyMonitor.Collector.Scraping;
+using ComfyMonitor.Collector.State;
+using ComfyMonitor.ComfyApi;
+using ComfyMonitor.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ComfyMonitor.Collector.Tests;
+
+/// <summary>
+/// Blank-output detection on users' real outputs: off by default (not one /view request), and on, it finds the black
+/// images of an instance whose model decodes to black while every prompt says success, and nothing on healthy ones.
+/// </summary>
+public sealed class OutputCheckTests
+{
+    [Fact]
+    public async Task WithOutputChecksOffTheCollectorNeverRequestsAnOutput()
+    {
+        await using var sim = await SimulatorHost.StartAsync(1, new Dictionary<string, string?> { ["Simulator:Workload"] = "600", ["Simulator:NodeTime"] = "00:00:00.005" });
+        var counting = new CountingHandler();
+        var endpoint = new ComfyEndpoint("sim-0", sim.Url(0));
+        var options = new CollectorOptions();
+        var state = new InstanceState(endpoint.Name, options, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var scraper = new InstanceScraper(endpoint, ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(10) }, counting), state, options);
+
+        // Cycles until users' prompts were counted, some of them successes with images.
+        await SimulatorHttp.WaitUntilAsync(async () =>
+        {
+            await scraper.ScrapeAsync(default);
+            return state.Snapshot.Completed.GetValueOrDefault("success") >= 20;
+        }, TimeSpan.FromSeconds(60), "20 successful users' prompts counted");
+        Assert.True(counting.Requests.Count > 20);
+        Assert.DoesNotContain(counting.Requests, r => r.Contains("/view", StringComparison.Ordinal));
+        Assert.Empty(state.Snapshot.OutputChecks);
+    }
+
+    [Fact]
+    public async Task OnAFleetOfFourBlankChecksGrowOnTheBlackInstanceOnly()
+    {
+        await using var sim = await SimulatorHost.StartAsync(4, new Dictionary<string, string?> { ["Simulator:Workload"] = "600", ["Simulator:NodeTime"] = "00:00:00.005" });
+        await sim.SetScenarioAsync(2, "black-images");
+        await using var collector = await CollectorHost.StartAsync(Enumerable.Range(0, 4).Select(sim.Url), TimeSpan.FromMilliseconds(400),
+            new Dictionary<string, string?> { ["Collector:OutputChecks:Every"] = "1", ["Collector:Timeout"] = "00:00:00.350" });
+        string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
+        double Checks(PrometheusText m, int i, string result) => m.Value("comfyui_outputs_checked_total", Name(i), ("result", result)) ?? 0;
+
+        var m = await collector.WaitForMetricsAsync(m => new[] { 0, 1, 3 }.Sum(i => Checks(m, i, "ok")) >= 200 && Checks(m, 2, "blank") >= 10,
+            TimeSpan.FromSeconds(120), "200 checks of healthy instances and 10 blank ones on the black instance");
+        Assert.All(new[] { 0, 1, 3 }, i => Assert.Equal(0, Checks(m, i, "blank")));
+        Assert.Equal(0, Checks(m, 2, "ok"));
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(0, Checks(m, i, "unreadable")));
+
+        // Every prompt there still said success: the old signals saw nothing wrong.
+        Assert.True(m.Value("comfyui_prompts_completed_total", Name(2), ("status", "success")) >= 10);
+    }
+
+    /// <summary>Records the path of every request the client sends.</summary>
+    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Enqueue(request.RequestUri!.AbsolutePath);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
