@@ -46,6 +46,7 @@ public sealed class CollectorMetrics
     public const string ScrapeLag = "comfymonitor_scrape_lag";
     public const string Instances = "comfymonitor_instances";
     public const string ResponseBytes = "comfymonitor_response_bytes";
+    public const string OutputCheckBytes = "comfymonitor_output_check_bytes";
 
     public const string InstanceLabel = "comfyui_instance";
 
@@ -120,6 +121,7 @@ public sealed class CollectorMetrics
     private readonly Histogram<double> _executionDuration;
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _lag;
+    private readonly Counter<long> _outputCheckBytes;
     private IReadOnlyList<InstanceSnapshot> _cached = [];
     private long _cachedAt;
 
@@ -201,6 +203,7 @@ public sealed class CollectorMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ExecutionBuckets });
         _queueWait = meter.CreateHistogram(QueueWait, "s", $"Time finished prompts waited in the queue where the server's timestamps allow, {scope}.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QueueWaitBuckets });
+        _outputCheckBytes = meter.CreateCounter<long>(OutputCheckBytes, "By", "Bytes of users' outputs fetched for output checks (Collector:OutputChecks), all instances of this replica.");
         _lag = meter.CreateHistogram(ScrapeLag, "s", "How late scrape cycles start behind their schedule.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
     }
@@ -220,6 +223,11 @@ public sealed class CollectorMetrics
             {
                 _scrapeDuration.Record(seconds, endpointTag);
             }
+        }
+
+        if (outcome.OutputCheckBytes > 0)
+        {
+            _outputCheckBytes.Add(outcome.OutputCheckBytes);
         }
 
         foreach (var s in outcome.ExecutionSeconds)

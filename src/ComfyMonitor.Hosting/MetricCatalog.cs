@@ -52,6 +52,7 @@ public static class MetricCatalog
         new("comfymonitor_scrape_lag_seconds", MetricKind.Histogram, Collector, "comfymonitor_scrape_lag"),
         new("comfymonitor_instances", MetricKind.Gauge, Collector, "comfymonitor_instances"),
         new("comfymonitor_response_bytes_total", MetricKind.Counter, Collector, "comfymonitor_response_bytes"),
+        new("comfymonitor_output_check_bytes_total", MetricKind.Counter, Collector, "comfymonitor_output_check_bytes"),
 
         // The probe (ComfyMonitor.Probe.ProbeMetrics).
         new("comfyui_canary_success", MetricKind.Gauge, Probe, "comfyui_canary_success"),

@@ -29,7 +29,7 @@ try
 
     if (args.Length == 0 || args[0] != "scale")
     {
-        Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--json PATH]");
+        Console.Error.WriteLine("usage: scale --instances N --duration SECONDS [--interval SECONDS] [--workload PPM] [--history ENTRIES] [--output-checks EVERY] [--json PATH]");
         Console.Error.WriteLine("       scale-probe [--instances N] [--duration SECONDS] [--interval SECONDS] [--json PATH]");
         Console.Error.WriteLine("       parse");
         Console.Error.WriteLine("       soak [--instances N] [--duration SECONDS] [--phase SECONDS]");
@@ -42,7 +42,8 @@ try
         interval: TimeSpan.FromSeconds(Number("--interval", 15)),
         workload: Number("--workload", 1),
         history: (int)Number("--history", 0),
-        jsonPath: Option("--json"));
+        jsonPath: Option("--json"),
+        outputChecks: (int)Number("--output-checks", 0));
     return await run.RunAsync();
 }
 finally

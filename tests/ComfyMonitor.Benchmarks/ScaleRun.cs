@@ -12,7 +12,7 @@ namespace ComfyMonitor.Benchmarks;
 /// `scale`: a simulated fleet and the collector as separate Release processes; after one interval of
 /// warm-up, measures over the duration what one instance-cycle costs the collector.
 /// </summary>
-internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, int history, string? jsonPath)
+internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interval, double workload, int history, string? jsonPath, int outputChecks = 0)
 {
     // The benchmarks' fixed ports, above the tests' (10000-18000, tests/Shared/FreePorts.cs) and below the Linux ephemeral
     // range (32768-60999), where outgoing connections and their TIME_WAIT would hold some: a fleet of up to 13,767 instances.
@@ -65,6 +65,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["Collector__Timeout"] = TimeSpan.FromSeconds(Math.Min(5, interval.TotalSeconds / 2)).ToString("c", CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Collector__MaxInstances"] = Math.Max(instances, 5000).ToString(CultureInfo.InvariantCulture),
+            ["Collector__OutputChecks__Every"] = outputChecks.ToString(CultureInfo.InvariantCulture),
             // The deployment setting the README recommends for large fleets: a smaller gen0 budget.
             ["DOTNET_GCgen0size"] = "0x800000",
         });
@@ -77,6 +78,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
         var before = PrometheusText.Parse(await http.GetStringAsync(metricsUrl));
         var cpu0 = ProcessStats.CpuSeconds(collector.Id);
         var read0 = before.Sum("comfymonitor_response_bytes_total");
+        var (checks0, checkBytes0) = (before.Sum("comfyui_outputs_checked_total"), before.Sum("comfymonitor_output_check_bytes_total"));
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"measuring for {duration.TotalSeconds:0} s ...");
         await Task.Delay(duration);
@@ -130,6 +132,9 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["prometheus_head_series"] = prometheusCost?.Series,
             ["prometheus_scrape_seconds"] = prometheusCost?.ScrapeSeconds,
             ["history_entries_per_instance"] = history,
+            ["output_checks_every"] = outputChecks,
+            ["output_checks"] = after.Sum("comfyui_outputs_checked_total") - checks0,
+            ["output_check_bytes"] = after.Sum("comfymonitor_output_check_bytes_total") - checkBytes0,
             ["blackbox_probes"] = blackboxProbes,
             ["blackbox_cpu_seconds_per_probe"] = blackboxCpuPerProbe,
             ["blackbox_cpu_ratio"] = Finite(cpuPerCycle / blackboxCpuPerProbe ?? double.NaN) is { } ratio ? Math.Round(ratio, 3) : null,

@@ -23,7 +23,8 @@ public sealed class MetricsTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _sim = await SimulatorHost.StartAsync(instances: 2);
-        _collector = await CollectorHost.StartAsync([_sim.Url(0), _sim.Url(1)]);
+        // Output checks on, so that their counters are among the metrics (off, they are not exported).
+        _collector = await CollectorHost.StartAsync([_sim.Url(0), _sim.Url(1)], settings: new Dictionary<string, string?> { ["Collector:OutputChecks:Every"] = "1" });
     }
 
     public async ValueTask DisposeAsync()

@@ -73,6 +73,7 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
             // One output at a time, only while the instance answers; nothing of it is kept but the verdict.
             var bytes = await client.ViewAsync(image, cancellationToken, options.OutputChecks.MaxBytes);
             state.RecordOutputCheck(bytes.IsSuccess ? OutputCheck.Of(bytes.Value) : OutputCheck.Unreadable);
+            outcome.OutputCheckBytes = bytes.IsSuccess ? bytes.Value.Length : 0;
         }
 
         return outcome;

@@ -8,4 +8,7 @@ public sealed class CycleOutcome
     public List<double> ExecutionSeconds { get; } = [];
 
     public List<double> QueueWaitSeconds { get; } = [];
+
+    /// <summary>Bytes of the user's output the cycle fetched for an output check (Collector:OutputChecks), 0 for none.</summary>
+    public long OutputCheckBytes { get; set; }
 }
