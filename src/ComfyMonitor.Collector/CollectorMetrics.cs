@@ -148,12 +148,12 @@ public sealed class CollectorMetrics
         meter.CreateObservableGauge(VramFree, () => Devices(d => d.VramFree), "By", "Free memory of the device (driver free plus what PyTorch holds unused).");
         meter.CreateObservableGauge(TorchVramTotal, () => Devices(d => d.TorchVramTotal), "By", "Memory reserved by PyTorch's allocator on the device.");
         meter.CreateObservableGauge(TorchVramFree, () => Devices(d => d.TorchVramFree), "By", "Memory reserved by PyTorch but not in use.");
-        meter.CreateObservableGauge(QueueRunning, () => Each(s => s.Queue is not null, s => s.Queue!.Running), "{prompt}", "Prompts running.");
-        meter.CreateObservableGauge(QueuePending, () => Each(s => s.Queue is not null, s => s.Queue!.Pending), "{prompt}", "Prompts waiting in the queue.");
+        meter.CreateObservableGauge(QueueRunning, () => Each(s => s.Queue is not null, s => s.Queue!.Running), "{prompt}", "Users' prompts running (the probe's canaries are not counted).");
+        meter.CreateObservableGauge(QueuePending, () => Each(s => s.Queue is not null, s => s.Queue!.Pending), "{prompt}", "Users' prompts waiting in the queue (the probe's canaries are not counted).");
         meter.CreateObservableGauge(QueueOldestPendingAge, () => Each(s => s.Queue is not null, s => s.Queue!.OldestPendingAgeSeconds ?? 0), "s",
-            "Age of the oldest pending prompt (from its create_time where the server has it, else from when the collector first saw it); 0 when none.");
+            "Age of the oldest pending user's prompt (from its create_time where the server has it, else from when the collector first saw it); 0 when none. The probe's canaries are not users' prompts.");
         meter.CreateObservableGauge(QueueRunningAge, () => Each(s => s.Queue is not null, s => s.Queue!.RunningAgeSeconds ?? 0), "s",
-            "How long the running prompt has been running, as the collector saw it; 0 when none.");
+            "How long the running user's prompt has been running, as the collector saw it; 0 when none (or when the probe's canary runs).");
         meter.CreateObservableGauge(QueueStalled, () => Each(s => s.Stalled is not null, s => s.Stalled!.Value ? 1 : 0),
             description: "1 when the queue is non-empty and nothing progressed for the instance's stall window (comfyui_queue_stall_after_seconds).");
         meter.CreateObservableGauge(QueueLastProgress, () => Each(s => s.LastProgress is not null, s => s.LastProgress!.Value.ToUnixTimeMilliseconds() / 1000.0), "s",

@@ -196,7 +196,11 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             {
                 var q = cycle.Queue!;
                 stalled = reading.Stalled;
-                queue = new QueueSnapshot(q.Running.Count, q.Pending.Count, _pending.Observe(q.Pending, now), reading.RunningAgeSeconds);
+                // Users' figures: the probe's canaries (client_id comfymonitor-probe-...) are not users' work, even at the
+                // front of the queue for minutes behind a long job. The stall clock above still sees the whole queue.
+                var usersPending = q.Pending.Where(p => !p.IsProbe).ToList();
+                var usersRunning = q.Running.Count(p => !p.IsProbe);
+                queue = new QueueSnapshot(usersRunning, usersPending.Count, _pending.Observe(usersPending, now), usersRunning > 0 ? reading.RunningAgeSeconds : null);
             }
 
             // The cumulative counts are copied for the snapshot only when they changed: most cycles change none.
