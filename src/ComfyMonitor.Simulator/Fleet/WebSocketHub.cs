@@ -57,7 +57,9 @@ public sealed class WebSocketHub
         }
         finally
         {
-            _sockets.TryRemove(clientId, out _);
+            // Only this connection's registration: a client that reconnected with the same id (a new socket registered
+            // before this one's close was processed, as a loaded machine shows) keeps receiving its messages.
+            _sockets.TryRemove(KeyValuePair.Create(clientId, connection));
             connection.Complete();
             await pump;
         }
