@@ -188,7 +188,7 @@ public sealed class CollectorMetrics
         meter.CreateObservableCounter(ProbePrompts, () => Counts(s => s.ProbeCompleted, (k, t) => t.Add("status", k)), "{prompt}",
             "The ComfyMonitor probe's canary prompts that finished (client_id comfymonitor-probe-...), by status, counted once from the history.");
         meter.CreateObservableCounter(OutputsChecked, () => Counts(s => s.OutputChecks, (k, t) => t.Add("result", k)), "{output}",
-            "Users' outputs checked for blankness (Collector:OutputChecks:Every), by result: ok, blank (black or one flat colour), unreadable.");
+            "Users' outputs checked for blankness (Collector:OutputChecks:Every), by result: ok, blank (black), unreadable.");
         meter.CreateObservableCounter(PromptFailures, () => Counts(s => s.Failures, (k, t) => t.Add("category", k)), "{prompt}",
             "Prompts that failed, by category: out_of_memory, model_missing (a file not found), other. The messages are read to classify, never exported.");
         meter.CreateObservableCounter(Restarts, () => Each(_ => true, s => s.Restarts), "{restart}",

@@ -2,7 +2,7 @@ namespace ComfyMonitor.Collector;
 
 /// <summary>
 /// <c>Collector:OutputChecks</c>: the first image of one in <see cref="Every"/> successful users' prompts (never the
-/// probe's) is fetched through /view and checked for blankness (black or one flat colour). Off (0) by default: it costs
+/// probe's) is fetched through /view and checked for blankness (black: a user's picture of one flat colour may be on purpose). Off (0) by default: it costs
 /// a download per checked prompt. At most one fetch at a time per instance (one per cycle), none while it is down.
 /// </summary>
 public sealed class OutputCheckOptions

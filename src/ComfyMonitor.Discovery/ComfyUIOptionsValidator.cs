@@ -33,8 +33,7 @@ public sealed class ComfyUIOptionsValidator : IValidateOptions<ComfyUIOptions>
 
             foreach (var problem in TargetExpectations.Problems(instance.Labels))
             {
-                // "label comfymonitor_stall_after: ..." becomes the key of that label.
-                problems.Add($"{key}:Labels:{problem["label ".Length..]}");
+                problems.Add($"{key}:Labels:{problem}");
             }
 
             var instanceName = string.IsNullOrWhiteSpace(instance.Name) ? ComfyApi.ComfyEndpoint.DefaultName(url) : instance.Name;

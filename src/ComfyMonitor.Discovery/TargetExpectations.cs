@@ -37,6 +37,7 @@ public sealed record TargetExpectations(TimeSpan? StallAfter, TimeSpan? BacklogA
     /// The problems of a target's reserved labels (raw names as written): a value that is not a positive duration, or a
     /// comfymonitor_ label that is none of the known ones (a typo would silently do nothing).
     /// </summary>
+    /// <returns>Each problem beginning with the label's name, so that a caller puts its own key or "label " before it.</returns>
     public static IEnumerable<string> Problems(IEnumerable<KeyValuePair<string, string>> labels)
     {
         foreach (var (name, value) in labels)
@@ -48,11 +49,11 @@ public sealed record TargetExpectations(TimeSpan? StallAfter, TimeSpan? BacklogA
 
             if (!Reserved.Contains(name, StringComparer.Ordinal))
             {
-                yield return $"label {name} is not one of {string.Join(", ", Reserved)}";
+                yield return $"{name} is not one of {string.Join(", ", Reserved)}";
             }
             else if (Durations.ParsePositive(value, out var problem) is null)
             {
-                yield return $"label {name}: {problem}";
+                yield return $"{name}: {problem}";
             }
         }
     }

@@ -102,7 +102,7 @@ public static class TargetGroupParser
             {
                 // A target with an expectation that cannot be read would be watched with the wrong one: the file fails
                 // as with any other bad target (its last good targets stay), and the message names target and label.
-                throw new TargetExpectationException($"target {string.Join(", ", targets.Select(t => $"'{t}'"))}: {problem}");
+                throw new TargetExpectationException($"target {string.Join(", ", targets.Select(t => $"'{t}'"))}: label {problem}");
             }
 
             foreach (var target in targets)

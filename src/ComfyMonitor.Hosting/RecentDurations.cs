@@ -17,16 +17,8 @@ public sealed class RecentDurations
     private readonly Lock _lock = new();
     private readonly Queue<double> _seconds = new();
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _seconds.Count;
-            }
-        }
-    }
+    // Read every cycle of every instance, changed only when a job ends: kept up to date by Add instead of sorted per read.
+    private double? _p99;
 
     public void Add(double seconds)
     {
@@ -42,6 +34,9 @@ public sealed class RecentDurations
             {
                 _seconds.Dequeue();
             }
+
+            var sorted = _seconds.Order().ToArray();
+            _p99 = sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1];
         }
     }
 
@@ -50,13 +45,7 @@ public sealed class RecentDurations
     {
         lock (_lock)
         {
-            if (_seconds.Count == 0)
-            {
-                return null;
-            }
-
-            var sorted = _seconds.Order().ToArray();
-            return sorted[(int)Math.Ceiling(0.99 * sorted.Length) - 1];
+            return _p99;
         }
     }
 

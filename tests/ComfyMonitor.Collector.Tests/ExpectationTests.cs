@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
-using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Discovery;
 using ComfyMonitor.Simulator.Workload;
 using ComfyMonitor.Testing;
@@ -101,11 +100,6 @@ public sealed class ExpectationTests : IAsyncLifetime
         Assert.Equal(0, state.Snapshot.ErrorClients);
     }
 
-    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options, TargetExpectations? expectations = null)
-    {
-        var endpoint = new ComfyEndpoint("sim-0", _sim.Url(0));
-        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(10) });
-        var state = new InstanceState(endpoint.Name, options, time, expectations: expectations);
-        return (new InstanceScraper(endpoint, client, state, options), state);
-    }
+    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options, TargetExpectations? expectations = null) =>
+        TestScraper.Create("sim-0", _sim.Url(0), time, options, expectations, TimeSpan.FromSeconds(10));
 }

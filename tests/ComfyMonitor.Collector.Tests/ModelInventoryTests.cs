@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
-using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -142,14 +141,9 @@ public sealed class ModelInventoryTests : IAsyncLifetime
 
     private string Name(int index) => $"127.0.0.1:{_sim.BasePort + index}";
 
-    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options, HttpMessageHandler handler)
-    {
-        var endpoint = new ComfyEndpoint("models-test", _sim.Url());
-        var state = new InstanceState(endpoint.Name, options, time);
-        // What is read, not how fast: a loaded test machine must not time a request out (a timed-out /system_stats ends the cycle).
-        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(60) }, handler);
-        return (new InstanceScraper(endpoint, client, state, options), state);
-    }
+    // What is read, not how fast: a loaded test machine must not time a request out (a timed-out /system_stats ends the cycle).
+    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options, HttpMessageHandler handler) =>
+        TestScraper.Create("models-test", _sim.Url(), time, options, timeout: TimeSpan.FromSeconds(60), handler: handler);
 
     /// <summary>Passes requests to the simulator and notes their paths; answers the /models routes itself with <see cref="Answer"/> when set.</summary>
     private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())

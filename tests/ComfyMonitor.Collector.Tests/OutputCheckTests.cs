@@ -1,6 +1,3 @@
-using ComfyMonitor.Collector.Scraping;
-using ComfyMonitor.Collector.State;
-using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -17,10 +14,7 @@ public sealed class OutputCheckTests
     {
         await using var sim = await SimulatorHost.StartAsync(1, new Dictionary<string, string?> { ["Simulator:Workload"] = "600", ["Simulator:NodeTime"] = "00:00:00.005" });
         var counting = new CountingHandler();
-        var endpoint = new ComfyEndpoint("sim-0", sim.Url(0));
-        var options = new CollectorOptions();
-        var state = new InstanceState(endpoint.Name, options, new FakeTimeProvider(DateTimeOffset.UtcNow));
-        var scraper = new InstanceScraper(endpoint, ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(10) }, counting), state, options);
+        var (scraper, state) = TestScraper.Create("sim-0", sim.Url(0), new FakeTimeProvider(DateTimeOffset.UtcNow), new CollectorOptions(), timeout: TimeSpan.FromSeconds(10), handler: counting);
 
         // Cycles until users' prompts were counted, some of them successes with images.
         await SimulatorHttp.WaitUntilAsync(async () =>

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
-using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Simulator.Workload;
 using ComfyMonitor.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -22,10 +20,7 @@ public sealed class ProbeQueueTests
         await using var sim = await SimulatorHost.StartAsync(1, new Dictionary<string, string?> { ["Simulator:NodeTime"] = "00:00:00.020", ["Simulator:ComfyVersion"] = "0.3.64" });
         using var http = sim.Http();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var endpoint = new ComfyEndpoint("sim-0", sim.Url(0));
-        var options = new CollectorOptions();
-        var state = new InstanceState(endpoint.Name, options, time);
-        var scraper = new InstanceScraper(endpoint, ComfyClientFactory.Create(endpoint, new ComfyClientOptions { Timeout = TimeSpan.FromSeconds(10) }), state, options);
+        var (scraper, state) = TestScraper.Create("sim-0", sim.Url(0), time, new CollectorOptions(), timeout: TimeSpan.FromSeconds(10));
         await scraper.ScrapeAsync(default);
 
         var user = await http.SubmitAsync((JsonObject)WorkloadService.Video(TimeSpan.FromMinutes(1))["prompt"]!.DeepClone(), new JsonObject { ["client_id"] = "a-user" });

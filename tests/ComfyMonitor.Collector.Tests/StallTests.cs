@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using ComfyMonitor.Collector.Scraping;
 using ComfyMonitor.Collector.State;
-using ComfyMonitor.ComfyApi;
 using ComfyMonitor.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -131,11 +130,6 @@ public sealed class StallTests : IAsyncLifetime
         await _sim.SetScenarioAsync(0, "healthy");
     }
 
-    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options)
-    {
-        var endpoint = new ComfyEndpoint("stall-test", _sim.Url());
-        var state = new InstanceState(endpoint.Name, options, time);
-        var client = ComfyClientFactory.Create(endpoint, new ComfyClientOptions());
-        return (new InstanceScraper(endpoint, client, state, options), state);
-    }
+    private (InstanceScraper, InstanceState) Scraper(FakeTimeProvider time, CollectorOptions options) =>
+        TestScraper.Create("stall-test", _sim.Url(), time, options);
 }

@@ -233,7 +233,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 LastProgress = up ? _stall.LastProgress : null,
                 StallAfterSeconds = up ? stallAfter.TotalSeconds : null,
                 BacklogAfterSeconds = up ? backlogAfter.TotalSeconds : null,
-                ErrorClients = up ? _errorClients.Select(e => e.Client).Distinct().Count() : null,
+                ErrorClients = !up ? null : _errorClients.Count == 0 ? 0 : _errorClients.Select(e => e.Client).Distinct().Count(),
                 ExtensionCount = up ? _extensionCount : null,
                 ExtensionFingerprint = up ? _extensionFingerprint : null,
                 Models = up ? Models.Folders : [],

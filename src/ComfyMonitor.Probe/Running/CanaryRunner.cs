@@ -224,7 +224,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
         ComfyResult<QueueState> queue;
         try
         {
-            queue = await instance.Client.GetQueueAsync(bound.Token);
+            queue = await RunFollower.ReadQueueAsync(instance.Client, promptId, instance.Busy, bound.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -236,7 +236,6 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
             return null;
         }
 
-        instance.Busy.Observe(queue.Value, promptId);
         if (queue.Value.Running.FirstOrDefault(r => r.PromptId != promptId) is not { } ahead || instance.Busy.SeenRunningFor(ahead.PromptId) is not { } seen)
         {
             return null;

@@ -113,12 +113,7 @@ public sealed class RunFollower(TimeProvider time)
         {
             // The queue first, then the history: ComfyUI writes the history entry before it leaves the queue,
             // so a prompt in neither is gone (a restart, or someone cleared the queue), not finishing.
-            var queue = await client.GetQueueAsync(cancellationToken);
-            if (queue.IsSuccess)
-            {
-                busy?.Observe(queue.Value, promptId);
-            }
-
+            var queue = await ReadQueueAsync(client, promptId, busy, cancellationToken);
             var entry = await client.GetHistoryEntryAsync(promptId, cancellationToken);
             if (entry.IsSuccess && entry.Value is not null)
             {
@@ -150,14 +145,20 @@ public sealed class RunFollower(TimeProvider time)
     /// </summary>
     internal static async Task ObserveQueueAsync(ComfyClient client, string promptId, RunStage stage, CancellationToken cancellationToken, BusyWatch? busy = null)
     {
+        var (running, pending) = Place(await ReadQueueAsync(client, promptId, busy, cancellationToken), promptId);
+        stage.Observe(running, pending);
+    }
+
+    /// <summary>A read of the queue by a run, which also tells the instance's <see cref="BusyWatch"/> what runs there.</summary>
+    internal static async Task<ComfyResult<QueueState>> ReadQueueAsync(ComfyClient client, string? promptId, BusyWatch? busy, CancellationToken cancellationToken)
+    {
         var queue = await client.GetQueueAsync(cancellationToken);
         if (queue.IsSuccess)
         {
             busy?.Observe(queue.Value, promptId);
         }
 
-        var (running, pending) = Place(queue, promptId);
-        stage.Observe(running, pending);
+        return queue;
     }
 
     public static async Task<HistoryEntry> ReadHistoryAsync(ComfyClient client, string promptId, CancellationToken cancellationToken)

@@ -12,16 +12,13 @@ namespace ComfyMonitor.Probe.Running;
 internal sealed class RunStage
 {
     private readonly CancellationTokenSource _deadline;
-    private readonly ProbeOptions _options;
-    private readonly TimeSpan _maxQueueWait;
     private readonly Lock _lock = new();
     private long _submitted;
 
     public RunStage(CancellationTokenSource deadline, ProbeOptions options, TimeSpan? maxQueueWait = null, TimeSpan? timeout = null)
     {
         _deadline = deadline;
-        _options = options;
-        _maxQueueWait = maxQueueWait ?? options.MaxQueueWait;
+        MaxQueueWait = maxQueueWait ?? options.MaxQueueWait;
         Timeout = timeout ?? options.Timeout;
         deadline.CancelAfter(Timeout);
     }
@@ -40,7 +37,7 @@ internal sealed class RunStage
     public TimeSpan Timeout { get; }
 
     /// <summary>How long the prompt may wait in the queue.</summary>
-    public TimeSpan MaxQueueWait => _maxQueueWait;
+    public TimeSpan MaxQueueWait { get; }
 
     /// <summary>Time since the submit.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Volatile.Read(ref _submitted));
@@ -56,7 +53,7 @@ internal sealed class RunStage
         }
         else if (pending)
         {
-            Enter(Stage.Waiting, () => _maxQueueWait - Elapsed);
+            Enter(Stage.Waiting, () => MaxQueueWait - Elapsed);
         }
     }
 

@@ -57,7 +57,7 @@ public sealed partial class SimulatedInstance
 
     /// <summary>A node that is not run on pixels: it takes the simulated node time (a model loader also VRAM) and yields stand-ins.</summary>
     private async Task<object?[]> RunSimulatedNodeAsync(NodeSpec spec, JsonObject inputs, ImageBatch? firstImage, string promptId, string? clientId, CancellationToken ct,
-        Func<string, object?>? input = null)
+        Func<string, object?> input)
     {
         if (_scenario == Scenarios.CudaError)
         {
@@ -81,12 +81,10 @@ public sealed partial class SimulatedInstance
         // A simulator-only input (the video workload's): this node runs that long, reporting its own number of steps.
         var simulated = inputs["simulate_seconds"] is JsonValue seconds && seconds.TryGetValue<double>(out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
         var sampler = spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal);
-        var latent = input?.Invoke("latent_image") as LatentHandle;
+        var latent = input("latent_image") as LatentHandle;
         var total = (simulated ?? _options.NodeTime * (sampler ? SamplingFactor(inputs, latent) : 1))
             * (_scenario == Scenarios.Slow ? 10 : 1) * (sampler && _scenario == Scenarios.SlowSampling ? 4 : 1);
-        var steps = !spec.ClassType.StartsWith("KSampler", StringComparison.Ordinal) ? 1
-            : simulated is not null && inputs["steps"] is JsonValue n && n.TryGetValue<double>(out var count) ? (int)Math.Clamp(count, 1, 100)
-            : 10;
+        var steps = !sampler ? 1 : simulated is not null ? (int)Math.Clamp(DoubleInput(inputs, "steps", 10), 1, 100) : 10;
         // Each step ends at its share of the node's time from the node's start, so that timer overshoots do not add up
         // (a sampler of many short steps takes its time, not its steps times the timer's resolution).
         var started = _time.GetTimestamp();
@@ -133,7 +131,7 @@ public sealed partial class SimulatedInstance
                 return [new LatentHandle(IntInput(inputs, "width", 512), IntInput(inputs, "height", 512), IntInput(inputs, "batch_size", 1), null)];
             case "KSampler" or "KSamplerAdvanced" when latent is not null:
                 return [latent with { Seed = (long)DoubleInput(inputs, spec.ClassType == "KSampler" ? "seed" : "noise_seed") }];
-            case "VAEDecode" when input?.Invoke("samples") is LatentHandle decoded:
+            case "VAEDecode" when input("samples") is LatentHandle decoded:
                 return [Decode(decoded, _scenario == Scenarios.BlackImages)];
         }
 
