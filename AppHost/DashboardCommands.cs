@@ -67,7 +67,7 @@ public static class DashboardCommands
         simulator.WithCommand(RestartInstance, "Restart instance…", async context =>
         {
             var instance = context.Arguments.GetString("instance") ?? AllInstances;
-            return await PostAsync(control, $"instances/{instance}/restart", $"{Describe(instance, instanceNames)} restarted", context.CancellationToken);
+            return await PostAsync(control, $"instances/{instance}/restart", body => Restarted(body, instanceNames), context.CancellationToken);
         }, new CommandOptions
         {
             Description = "Restart a simulated ComfyUI server (queue and history lost, as on a real restart): ComfyUICrashLooping counts these.",
@@ -111,14 +111,28 @@ public static class DashboardCommands
     private static string Describe(string instance, IReadOnlyList<string> names) =>
         instance == AllInstances ? "every instance" : int.TryParse(instance, out var i) && i >= 0 && i < names.Count ? names[i] : $"instance {instance}";
 
-    private static async Task<ExecuteCommandResult> PostAsync(Uri control, string path, string done, CancellationToken cancellationToken)
+    private static Task<ExecuteCommandResult> PostAsync(Uri control, string path, string done, CancellationToken cancellationToken) =>
+        PostAsync(control, path, _ => done, cancellationToken);
+
+    /// <summary>"sim-3 restarted (restart 2 since the simulator started)", from the control API's answer.</summary>
+    public static string Restarted(string body, IReadOnlyList<string> names)
+    {
+        var restarted = System.Text.Json.Nodes.JsonNode.Parse(body)?.AsArray() ?? [];
+        var parts = restarted.Select(r => (Index: (int)r!["index"]!, Count: (int)r["restarts"]!)).ToList();
+        return parts.Count == 1
+            ? $"{Describe(parts[0].Index.ToString(System.Globalization.CultureInfo.InvariantCulture), names)} restarted (restart {parts[0].Count} since the simulator started); "
+                + "the collector counts it in comfyui_restarts_total within two probe intervals"
+            : $"{parts.Count} instances restarted ({string.Join(", ", parts.Select(p => $"{Describe(p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), names)}: {p.Count}"))} restarts so far)";
+    }
+
+    private static async Task<ExecuteCommandResult> PostAsync(Uri control, string path, Func<string, string> done, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = control, Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             using var response = await http.PostAsync(path, content: null, cancellationToken);
             return response.IsSuccessStatusCode
-                ? CommandResults.Success(done)
+                ? CommandResults.Success(done(await response.Content.ReadAsStringAsync(cancellationToken)))
                 : CommandResults.Failure($"the simulator answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
         catch (HttpRequestException ex)

@@ -87,6 +87,9 @@ public sealed class CollectorOptions
     /// <summary>Blank-output detection on users' real outputs (Collector:OutputChecks:*), off unless Every is above 0.</summary>
     public OutputCheckOptions OutputChecks { get; set; } = new();
 
+    /// <summary>The last failed users' prompts kept per instance (Collector:FailureFeed:*), for the page, /api/failures and the log.</summary>
+    public FailureFeedOptions FailureFeed { get; set; } = new();
+
     /// <summary>Bodies larger than this fail with reason too_large.</summary>
     public long MaxResponseBytes { get; set; } = 32L * 1024 * 1024;
 }

@@ -86,6 +86,11 @@ public sealed class CollectorOptionsValidator : IValidateOptions<CollectorOption
             problems.Add($"{s}:OutputChecks:Every must be 0 (off) or more (got {o.OutputChecks.Every})");
         }
 
+        if (o.FailureFeed.Size is < 0 or > FailureFeedOptions.MaxSize)
+        {
+            problems.Add($"{s}:FailureFeed:Size must be 0 (off) to {FailureFeedOptions.MaxSize} (got {o.FailureFeed.Size})");
+        }
+
         if (o.OutputChecks.MaxBytes < 1024)
         {
             problems.Add($"{s}:OutputChecks:MaxBytes must be at least 1024 (got {o.OutputChecks.MaxBytes})");

@@ -61,6 +61,30 @@ public static class CollectorExtensions
             return Results.Content(FleetPage.Render(fleet, options.Value, time), "text/html; charset=utf-8");
         });
         app.MapGet("/api/fleet", (FleetState fleet) => Results.Json(FleetPage.Entries(fleet)));
+
+        // The last failed users' prompts (Collector:FailureFeed), newest first: the fleet's, or one instance's.
+        app.MapGet("/api/failures", (FleetState fleet) =>
+            Results.Json(fleet.Snapshots().SelectMany(s => s.RecentFailures).OrderByDescending(f => f.Time).ThenBy(f => f.Instance, StringComparer.Ordinal)));
+        app.MapGet("/api/instances/{name}/failures", (FleetState fleet, string name) =>
+            fleet.TryGet(name, out var scraper) ? Results.Json(scraper.State.Snapshot.RecentFailures) : Results.Json(Readiness.Unknown(name), statusCode: StatusCodes.Status404NotFound));
+
+        // Readiness for gateways and load balancers (State/Readiness.cs has the rule): this replica's instances only.
+        app.MapGet("/api/ready", (FleetState fleet, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Json(ReadyTargets.Of(fleet));
+        });
+        app.MapGet("/api/instances/{name}/ready", (FleetState fleet, string name, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            if (!fleet.TryGet(name, out var scraper))
+            {
+                return Results.Json(Readiness.Unknown(name), statusCode: StatusCodes.Status404NotFound);
+            }
+
+            var answer = Readiness.Of(scraper.State.Snapshot);
+            return Results.Json(answer, statusCode: answer.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
         return app;
     }
 }

@@ -81,6 +81,30 @@ public sealed class RestartAndFailureTests
         Assert.Equal(0, server.Restarts);
     }
 
+    [Fact]
+    public void TheProbesKeptEntryShowsEveryRestartOfAnInstanceNobodyElseUses()
+    {
+        // The probe keeps its newest canary in the history and deletes the one before when the next finishes: the
+        // history holds one entry, a new one each run, with numbers that grow until the process restarts.
+        var server = new Server();
+        var number = 0;
+        for (var restart = 1; restart <= 3; restart++)
+        {
+            for (var run = 0; run < 3; run++, number++)
+            {
+                server.Cycle([Entry($"canary-{restart}-{run}", -number)]); // at the front of the queue: negative
+                server.Cycle([Entry($"canary-{restart}-{run}", -number)]);
+            }
+
+            Assert.Equal(restart - 1, server.Restarts);
+            server.Cycle([]); // restarted: the kept entry is gone
+            number = 0;
+        }
+
+        server.Cycle([Entry("canary-after", -0.0)]);
+        Assert.Equal(3, server.Restarts);
+    }
+
     [Theory]
     [InlineData("torch.OutOfMemoryError", "Allocation on device", FailureCategory.OutOfMemory)]
     [InlineData("torch.cuda.OutOfMemoryError", "CUDA out of memory. Tried to allocate 2.00 GiB", FailureCategory.OutOfMemory)]

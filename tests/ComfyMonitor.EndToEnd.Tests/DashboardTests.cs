@@ -26,6 +26,8 @@ public sealed class DashboardTests
         { "json", "not valid JSON" },
         { "duplicate-uid", "is also used by" },
         { "unit", "has no unit" },
+        { "annotation-datasource", "annotation 'Restarts' does not use the datasource variable" },
+        { "annotation-expr", "annotation 'Version changes' has no expr that honours the comfyui_instance variable" },
     };
 
     [Theory]
@@ -44,10 +46,24 @@ public sealed class DashboardTests
             case "variable": d["templating"]!["list"]!.AsArray().Remove(d["templating"]!["list"]!.AsArray().Single(v => (string?)v!["name"] == "comfyui_instance")); break;
             case "duplicate-uid": d["uid"] = "comfyui-fleet"; break;
             case "unit": panel["fieldConfig"]!["defaults"]!.AsObject().Remove("unit"); break;
+            case "annotation-datasource": d["annotations"]!["list"]![0]!["datasource"] = new JsonObject { ["type"] = "prometheus", ["uid"] = "some-fixed-uid" }; break;
+            case "annotation-expr": d["annotations"]!["list"]![1]!["expr"] = "comfyui_build_info"; break;
         }
 
         dashboards["instance.json"] = breakage == "json" ? text[..^20] : d.ToJsonString();
         Assert.Contains(DashboardChecker.Check(dashboards), p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("fleet-overview.json")]
+    [InlineData("instance.json")]
+    public void RestartsAndVersionChangesAreMarkedFromTheCollectorsSeries(string file)
+    {
+        var annotations = DashboardChecker.Annotations(new Dictionary<string, string> { [file] = Shipped()[file] }).ToDictionary(a => a.Annotation, a => a.Expr);
+        Assert.Equal(["Restarts", "Version changes"], annotations.Keys.Order());
+        Assert.Contains("increase(comfyui_restarts_total{", annotations["Restarts"], StringComparison.Ordinal);
+        Assert.Contains("comfyui_build_info", annotations["Version changes"], StringComparison.Ordinal);
+        Assert.Contains("count by (comfyui_instance)", annotations["Version changes"], StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ComfyMonitor.ComfyApi.Models;
 using ComfyMonitor.Probe.Canaries;
 using ComfyMonitor.Probe.Running;
 using ComfyMonitor.Testing;
@@ -101,7 +102,7 @@ public sealed class CanaryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheProbesHistoryEntriesAreDeletedAfterEachRun()
+    public async Task TheProbeKeepsOnlyItsNewestHistoryEntryForTheCollector()
     {
         using var http = _f.Sim.Http();
         await http.PostJsonAsync("history", new JsonObject { ["clear"] = true });
@@ -114,7 +115,30 @@ public sealed class CanaryTests : IAsyncLifetime
         await _f.Sim.SetScenarioAsync(0, "oom");
         await _f.RunAsync(Canary("render"));
         await _f.Sim.SetScenarioAsync(0, "healthy");
-        Assert.Empty((await http.GetJsonAsync("history")).Body!.AsObject());
+
+        // The last run's entry stays (the collector reads its prompt number to tell a restart); every earlier one is gone.
+        var kept = Assert.Single((await http.GetJsonAsync("history")).Body!.AsObject());
+        Assert.StartsWith(QueueItem.ProbeClientIdPrefix, (string?)kept.Value!["prompt"]![3]!["client_id"], StringComparison.Ordinal);
+        Assert.Equal("error", (string?)kept.Value["status"]!["status_str"]);
+    }
+
+    [Fact]
+    public async Task ANewProbeProcessDeletesTheEntryAnEarlierOneKeptButNoUsersEntry()
+    {
+        using var http = _f.Sim.Http();
+        await http.PostJsonAsync("history", new JsonObject { ["clear"] = true });
+        var user = await http.SubmitAsync(CanaryFiles.EmptyImageSaveWithColour(5));
+        await http.WaitForHistoryAsync(user);
+
+        // Each RunAsync with options is a runner of its own: a probe process started after the one before it ended.
+        var first = await _f.RunAsync(Canary("render"), _f.Options);
+        var second = await _f.RunAsync(Canary("render"), _f.Options);
+        Assert.True(first.Success && second.Success, $"{first.Reason}: {first.Detail} / {second.Reason}: {second.Detail}");
+
+        var history = (await http.GetJsonAsync("history")).Body!.AsObject();
+        Assert.Equal(2, history.Count);
+        Assert.Contains(user, history.Select(e => e.Key));
+        Assert.Single(history, e => ((string?)e.Value!["prompt"]![3]!["client_id"])?.StartsWith(QueueItem.ProbeClientIdPrefix, StringComparison.Ordinal) == true);
     }
 
     [Fact]
@@ -124,7 +148,7 @@ public sealed class CanaryTests : IAsyncLifetime
         var second = await _f.RunAsync(Canary("render"));
         Assert.True(first.Success && second.Success, $"{first.Reason}: {first.Detail} / {second.Reason}: {second.Detail}");
         var instance = _f.Sim.Fleet.Instances[0];
-        Assert.True(instance.HistoryCount == 0); // deleted, but the runs executed: their outputs are on disk
+        Assert.True(instance.HistoryCount <= 1); // deleted but the newest, and the runs executed: their outputs are on disk
         var outputs = Directory.GetFiles(Path.Combine(instance.Files.Folder("output"), "monitoring"), "canary_*.png");
         Assert.True(outputs.Length >= 2);
     }

@@ -12,4 +12,7 @@ public sealed record FleetEntry(
     bool? Stalled,
     string? StallWindow,
     DateTimeOffset? LastScrape,
-    string? LastError);
+    string? LastError,
+    long Restarts,
+    string Readiness,
+    int RecentFailures);

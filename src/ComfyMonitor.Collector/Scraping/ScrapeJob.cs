@@ -5,7 +5,11 @@ using Quartz;
 
 namespace ComfyMonitor.Collector.Scraping;
 
-/// <summary>The Quartz job of one instance: never two at once for the same instance. Logs when an instance goes down or comes back.</summary>
+/// <summary>
+/// The Quartz job of one instance: never two at once for the same instance. Logs when an instance goes down or comes
+/// back, and each user's failed prompt once (the failure feed's record, as structured fields: OpenTelemetry logs carry
+/// them to the Aspire dashboard or any OTLP log store).
+/// </summary>
 [DisallowConcurrentExecution]
 public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics, ILogger<ScrapeJob> logger) : IJob
 {
@@ -22,7 +26,13 @@ public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics
         }
 
         var before = scraper.State.Snapshot;
-        metrics.Record(scraper.Name, await scraper.ScrapeAsync(cancellationToken));
+        var outcome = await scraper.ScrapeAsync(cancellationToken);
+        metrics.Record(scraper.Name, outcome);
+        foreach (var failure in outcome.NewFailures)
+        {
+            LogFailure(logger, failure.Instance, failure.PromptId, failure.NodeId ?? "", failure.NodeType ?? "", failure.ExceptionType ?? "", failure.Message ?? "");
+        }
+
         var after = scraper.State.Snapshot;
         if (before.LastScrape is not null && before.Up == after.Up)
         {
@@ -41,6 +51,9 @@ public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ComfyUI instance {Instance} is up (version {Version})")]
     private static partial void LogUp(ILogger logger, string instance, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Prompt {PromptId} failed on {Instance} at node {NodeId} ({NodeType}): {ExceptionType}: {ExceptionMessage}")]
+    private static partial void LogFailure(ILogger logger, string instance, string promptId, string nodeId, string nodeType, string exceptionType, string exceptionMessage);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ComfyUI instance {Instance} is down: {Error}")]
     private static partial void LogDown(ILogger logger, string instance, string error);

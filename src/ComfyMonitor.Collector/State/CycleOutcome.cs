@@ -9,6 +9,9 @@ public sealed class CycleOutcome
 
     public List<double> QueueWaitSeconds { get; } = [];
 
+    /// <summary>Users' failed prompts newly kept in the failure feed: each is logged once.</summary>
+    public List<FailureRecord> NewFailures { get; } = [];
+
     /// <summary>Bytes of the user's output the cycle fetched for an output check (Collector:OutputChecks), 0 for none.</summary>
     public long OutputCheckBytes { get; set; }
 }

@@ -58,6 +58,12 @@ public sealed record InstanceSnapshot
     /// <summary>Restarts of the ComfyUI process seen so far (<see cref="RestartDetector"/>).</summary>
     public long Restarts { get; init; }
 
+    /// <summary>The last failed users' prompts, newest first (Collector:FailureFeed).</summary>
+    public IReadOnlyList<FailureRecord> RecentFailures { get; init; } = [];
+
+    /// <summary>The probe's last canary seen in the history failed, and no prompt has succeeded since; null otherwise.</summary>
+    public CanaryFailure? CanaryFailure { get; init; }
+
     public IReadOnlyDictionary<(string NodeType, string ExceptionType), long> NodeErrors { get; init; } = new Dictionary<(string, string), long>();
 
     public IReadOnlyDictionary<(string Endpoint, string Reason), long> ScrapeErrors { get; init; } = new Dictionary<(string, string), long>();
@@ -76,3 +82,6 @@ public sealed record BuildInfo(string ComfyUIVersion, string PythonVersion, stri
 public sealed record DeviceSnapshot(string Device, string DeviceType, long? VramTotal, long? VramFree, long? TorchVramTotal, long? TorchVramFree);
 
 public sealed record QueueSnapshot(int Running, int Pending, double? OldestPendingAgeSeconds, double? RunningAgeSeconds);
+
+/// <summary>A probe's canary prompt that ended in error or was interrupted, as the history shows it.</summary>
+public sealed record CanaryFailure(DateTimeOffset Time, string Outcome, string? ExceptionType);

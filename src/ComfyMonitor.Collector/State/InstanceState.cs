@@ -50,6 +50,10 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
     private ImageRef? _outputToCheck;
     private IReadOnlyDictionary<string, long> _outputChecksCopy = new Dictionary<string, long>();
     private long _restartCount;
+    private readonly FailureFeed _failureFeed = new(name, options.FailureFeed);
+    // The end of the newest prompt (user's or canary) that succeeded, and the newest failed canary: readiness.
+    private long _lastSuccessEndMs = long.MinValue;
+    private CanaryFailure? _lastCanaryFailure;
     private InstanceSnapshot _snapshot = new() { Name = name, Up = false };
     private bool _historyPrimed;
     private DateTimeOffset? _extensionsFetched;
@@ -134,7 +138,13 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                     {
                         if (!history[i].IsProbe)
                         {
+                            // What the first cycle finds is not counted, but it tells how long jobs take, and its failures
+                            // fill the feed (not logged: a restarted collector would log them again).
                             Learn(history[i]);
+                            if (history[i].Outcome == PromptOutcome.Error)
+                            {
+                                _failureFeed.Add(history[i], now);
+                            }
                         }
 
                         continue;
@@ -148,6 +158,7 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                         if (Status(history[i]) is { } probeStatus)
                         {
                             _probeCompleted[probeStatus] = _probeCompleted.GetValueOrDefault(probeStatus) + 1;
+                            ObserveCanary(history[i], probeStatus, now);
                         }
                     }
                     else
@@ -242,6 +253,8 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
                 ProbeCompleted = _probeCompletedCopy,
                 Failures = _failuresCopy,
                 Restarts = _restartCount,
+                RecentFailures = _failureFeed.NewestFirst,
+                CanaryFailure = _lastCanaryFailure is { } failure && failure.Time.ToUnixTimeMilliseconds() > _lastSuccessEndMs ? failure : null,
                 NodeErrors = _nodeErrorsCopy,
                 ScrapeErrors = _scrapeErrorsCopy,
                 OutputChecks = _outputChecksCopy,
@@ -281,6 +294,20 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         _ => null,
     };
 
+    /// <summary>A canary's outcome: the newest failed one is kept until a prompt that ended later succeeds.</summary>
+    private void ObserveCanary(HistoryEntry entry, string status, DateTimeOffset now)
+    {
+        var endMs = entry.ExecutionEndMs ?? now.ToUnixTimeMilliseconds();
+        if (status == "success")
+        {
+            _lastSuccessEndMs = Math.Max(_lastSuccessEndMs, endMs);
+        }
+        else if (_lastCanaryFailure is null || endMs >= _lastCanaryFailure.Time.ToUnixTimeMilliseconds())
+        {
+            _lastCanaryFailure = new CanaryFailure(DateTimeOffset.FromUnixTimeMilliseconds(endMs), status, entry.Error?.ExceptionType is { } type ? MessageScrubber.Scrub(type, FailureRecord.MaxNameLength) : null);
+        }
+    }
+
     /// <summary>A user's job that ran to its end (success or error) tells how long this instance's jobs take.</summary>
     private void Learn(HistoryEntry entry)
     {
@@ -308,6 +335,14 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
         if (status == "error")
         {
             _errorClients.Enqueue((now, entry.ClientKey ?? 0));
+            if (_failureFeed.Add(entry, now) is { } record)
+            {
+                outcome.NewFailures.Add(record);
+            }
+        }
+        else if (status == "success")
+        {
+            _lastSuccessEndMs = Math.Max(_lastSuccessEndMs, entry.ExecutionEndMs ?? now.ToUnixTimeMilliseconds());
         }
 
         _completed[status] = _completed.GetValueOrDefault(status) + 1;

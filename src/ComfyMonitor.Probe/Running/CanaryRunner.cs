@@ -24,7 +24,7 @@ public sealed class CanaryRunner(IOptions<ProbeOptions> settings, TimeProvider t
     private readonly RunFollower _follower = new(time);
 
     /// <summary>Everything the probe removes or interrupts, and when (one file to audit: <see cref="CleanupPolicy"/>).</summary>
-    private readonly CleanupPolicy _cleanup = new(settings.Value);
+    private readonly CleanupPolicy _cleanup = new(settings.Value, time);
 
     public Task<CanaryRun> RunAsync(ComfyEndpoint endpoint, ComfyClient client, Canary canary, CancellationToken cancellationToken) =>
         RunAsync(new ProbedInstance(endpoint, client, 1, time: time), canary, cancellationToken);

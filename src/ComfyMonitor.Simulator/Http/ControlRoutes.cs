@@ -25,6 +25,7 @@ internal static class ControlRoutes
             ["comfyui_version"] = i.ComfyVersion,
             ["queue_remaining"] = i.QueueRemaining,
             ["history"] = i.HistoryCount,
+            ["restarts"] = i.Restarts,
         }).ToArray())));
 
         group.MapPost("/{index}/scenario/{name}", (SimulatedFleet fleet, string index, string name) =>
@@ -39,11 +40,18 @@ internal static class ControlRoutes
                 return null;
             }));
 
-        group.MapPost("/{index}/restart", (SimulatedFleet fleet, string index) => Apply(fleet, index, i =>
+        // Answers each restarted instance's count of restarts: [{"index": 3, "restarts": 2}].
+        group.MapPost("/{index}/restart", (SimulatedFleet fleet, string index) =>
         {
-            i.Restart();
-            return null;
-        }));
+            var restarted = new JsonArray();
+            var result = Apply(fleet, index, i =>
+            {
+                i.Restart();
+                restarted.Add(new JsonObject { ["index"] = i.Index, ["restarts"] = i.Restarts });
+                return null;
+            });
+            return result is Microsoft.AspNetCore.Http.HttpResults.NoContent ? Json(restarted) : result;
+        });
 
         group.MapPut("/{index}/extensions", async (SimulatedFleet fleet, string index, HttpRequest request) =>
         {

@@ -5,8 +5,8 @@ namespace ComfyMonitor.Testing;
 
 /// <summary>
 /// Structural checks of Grafana dashboards: valid JSON, stable and unique uids, unique panel ids, a datasource
-/// variable that every panel and target uses, a multi-select comfyui_instance variable, an expr on every target,
-/// a unit on every panel, a current schemaVersion. Returns the problems found (none: the dashboard is fine).
+/// variable that every panel, target and annotation query uses, a multi-select comfyui_instance variable, an expr on
+/// every target and annotation query that honours the instance variable, a unit on every panel, a current schemaVersion. Returns the problems found (none: the dashboard is fine).
 /// </summary>
 internal static partial class DashboardChecker
 {
@@ -58,6 +58,25 @@ internal static partial class DashboardChecker
             }
 
             var expected = datasource is null ? null : $"${{{datasource["name"]}}}";
+            foreach (var annotation in PrometheusAnnotations(dashboard))
+            {
+                var name = (string?)annotation["name"] ?? "?";
+                if ((string?)annotation["datasource"]?["uid"] != expected)
+                {
+                    problems.Add($"{file}: annotation '{name}' does not use the datasource variable");
+                }
+
+                if (string.IsNullOrWhiteSpace((string?)annotation["expr"]) || !((string)annotation["expr"]!).Contains("$comfyui_instance", StringComparison.Ordinal))
+                {
+                    problems.Add($"{file}: annotation '{name}' has no expr that honours the comfyui_instance variable");
+                }
+
+                if (string.IsNullOrWhiteSpace((string?)annotation["textFormat"]))
+                {
+                    problems.Add($"{file}: annotation '{name}' has no text");
+                }
+            }
+
             var ids = new HashSet<int>();
             foreach (var panel in Panels(dashboard))
             {
@@ -112,6 +131,16 @@ internal static partial class DashboardChecker
         from panel in Panels(dashboard)
         from target in panel["targets"]?.AsArray().OfType<JsonObject>() ?? []
         select (d.Key, (string?)panel["title"] ?? "?", Substitute((string)target["expr"]!));
+
+    /// <summary>Every (dashboard, annotation name, expr) of the Prometheus annotation queries, variables substituted.</summary>
+    public static IEnumerable<(string File, string Annotation, string Expr)> Annotations(IReadOnlyDictionary<string, string> dashboards) =>
+        from d in dashboards
+        from annotation in PrometheusAnnotations(JsonNode.Parse(d.Value)!)
+        select (d.Key, (string?)annotation["name"] ?? "?", Substitute((string?)annotation["expr"] ?? ""));
+
+    /// <summary>Annotation queries on Prometheus (Grafana's built-in annotations and alerts entry is not one).</summary>
+    private static IEnumerable<JsonObject> PrometheusAnnotations(JsonNode dashboard) =>
+        (dashboard["annotations"]?["list"]?.AsArray().OfType<JsonObject>() ?? []).Where(a => (string?)a["datasource"]?["type"] == "prometheus");
 
     /// <summary>Each dashboard's series selector of its comfyui_instance variable (label_values(SELECTOR, comfyui_instance)), variables left in.</summary>
     public static IEnumerable<(string File, string Selector)> InstanceVariableSelectors(IReadOnlyDictionary<string, string> dashboards) =>
