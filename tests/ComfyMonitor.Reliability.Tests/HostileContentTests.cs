@@ -34,6 +34,22 @@ public sealed class HostileContentTests(WatchedFleet fleet)
             Assert.Contains("&lt;script&gt;document.title", dom); // shown, as text
         }
 
+        // The failure feed on the page and at /api/failures: the script shown as text, the planted secrets nowhere.
+        var failures = (await fleet.Collector.GetFromJsonAsync<JsonArray>($"api/instances/{Name}/failures"))!;
+        Assert.NotEmpty(failures);
+        Assert.Contains("<script>", (string?)failures[0]!["message"]);
+        var collectorDom = await Chromium.DumpDomAsync(new Uri(fleet.Collector.BaseAddress!, "/").ToString());
+        Assert.Contains("boom", collectorDom);
+        foreach (var secret in HostileServer.SecretParts)
+        {
+            Assert.DoesNotContain(secret, failures.ToJsonString());
+            Assert.DoesNotContain(secret, collectorDom);
+            Assert.DoesNotContain(secret, (await fleet.Collector.GetStringAsync("api/failures")));
+            Assert.DoesNotContain(secret, fleet.Logs());
+        }
+
+        Assert.Contains("failed on hostile", fleet.Logs()); // logged, scrubbed
+
         var fleetApi = (await fleet.Collector.GetFromJsonAsync<JsonArray>("api/fleet"))!.Single(e => (string?)e!["instance"] == Name)!;
         Assert.Contains("<script>", (string?)fleetApi["device"]); // the JSON API carries the text as text
 

@@ -21,6 +21,12 @@ internal static class HostileServer
     public const string Exposition = "3.12\"} 1\n# HELP fake_metric injected\nfake_metric{a=\"b\"} 1\n";
     public static readonly string Long = new('A', 5000);
 
+    /// <summary>What a failure's message carries that no page, API or log may show: a URL's credentials and query, a token, a home path.</summary>
+    public const string Secrets = "fetch http://alice:hunter2@hub.example/x.safetensors?token=PLANTEDQUERY with hf_PLANTEDTOKENabcdefghijklmnop into /home/alice/private-project/x.safetensors";
+
+    /// <summary>Parts of <see cref="Secrets"/> that must never show.</summary>
+    public static readonly string[] SecretParts = ["hunter2", "alice:", "PLANTEDQUERY", "PLANTEDTOKEN", "/home/alice", "private-project"];
+
     /// <summary>Replaced by the escape Python writes for an undecodable byte ("\udcff"), which .NET cannot hold in a valid string.</summary>
     private const string LoneSurrogate = "LONE-SURROGATE";
 
@@ -63,7 +69,7 @@ internal static class HostileServer
         var take = Math.Min(count, maxItems ?? 64);
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000;
         var entries = Enumerable.Range(count - take, take)
-            .Select(i => ($"flood-{i}", HistoryJson.Entry($"flood-{i}", start + i, $"EvilNode{i}{Script}", $"Ex\"}} {i}\n{Image}", $"{Script} boom {i}")))
+            .Select(i => ($"flood-{i}", HistoryJson.Entry($"flood-{i}", start + i, $"EvilNode{i}{Script}", $"Ex\"}} {i}\n{Image}", $"{Script} boom {i} {Secrets}")))
             .ToList();
         return HistoryJson.Page(entries, maxItems);
     }

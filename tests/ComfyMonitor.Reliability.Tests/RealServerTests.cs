@@ -27,7 +27,7 @@ public sealed class RealServerTests : IAsyncDisposable
     private readonly string _work = Directory.CreateTempSubdirectory("comfymonitor-real-").FullName;
 
     [Fact]
-    public async Task EveryCanarySucceedsWithItsPixelsAndLeavesNoHistoryBehind()
+    public async Task EveryCanarySucceedsWithItsPixelsAndLeavesOnlyItsNewestEntryBehind()
     {
         Assert.SkipWhen(Servers.Count == 0, SkipReason);
         var probe = await StartAsync("ComfyMonitor.Probe", new Dictionary<string, string> { ["Probe__Interval"] = "00:00:05" });
@@ -39,19 +39,54 @@ public sealed class RealServerTests : IAsyncDisposable
             Assert.All(metrics.For("comfyui_canary_success", name), s => Assert.Equal(1, s.Value));
         }
 
-        // Every finished canary's entry is deleted (a run's own, or a later run's clean-up of one that ended late): between
-        // runs the history holds none of them. Entries of users, if any, are left alone.
+        // Every finished canary's entry is deleted but the newest, which the collector reads to count restarts (a run's own
+        // is deleted when the next finishes, a late one by a later run's clean-up): between runs the history holds one of
+        // them. Entries of users, if any, are left alone.
         foreach (var server in Servers)
         {
             using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
             var deadline = DateTime.UtcNow.AddMinutes(1);
             List<string> canaries;
-            while ((canaries = await CanaryEntriesAsync(http)).Count > 0)
+            while ((canaries = await CanaryEntriesAsync(http)).Count > 1)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"{server}: canary prompts stay in the history: {string.Join(", ", canaries)}");
                 await Task.Delay(100);
             }
         }
+    }
+
+    /// <summary>
+    /// A command that restarts the ComfyUI server whose base URL it is given as its one argument (for example a script
+    /// around systemctl or docker restart), for the restart test; the test is skipped without it.
+    /// </summary>
+    public const string RestartVariable = "COMFYUI_TEST_RESTART_COMMAND";
+
+    [Fact]
+    public async Task ARestartOfAServerOnlyTheProbeUsesIsCounted()
+    {
+        Assert.SkipWhen(Servers.Count == 0, SkipReason);
+        var restart = Environment.GetEnvironmentVariable(RestartVariable);
+        Assert.SkipWhen(string.IsNullOrWhiteSpace(restart), $"{RestartVariable} is not set: set it to a command that restarts the server whose base URL it is given");
+        var server = Servers[0];
+        var name = Name(server);
+        var interval = TimeSpan.FromSeconds(5);
+        var collector = await StartAsync("ComfyMonitor.Collector", new Dictionary<string, string> { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:02" }, server);
+        await StartAsync("ComfyMonitor.Probe", new Dictionary<string, string> { ["Probe__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture) }, server);
+        await WaitAsync(collector, m => (m.Value("comfyui_probe_prompts_total", name, ("status", "success")) ?? 0) >= 2, TimeSpan.FromMinutes(2), "two canaries seen by the collector");
+        var before = (await MetricsAsync(collector)).Value("comfyui_restarts_total", name) ?? 0;
+
+        using (var command = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", $"{restart} \"$1\"", "restart", server.ToString()]))!)
+        {
+            await command.WaitForExitAsync();
+            Assert.True(command.ExitCode == 0, $"{RestartVariable} exited with {command.ExitCode}");
+        }
+
+        // Back up (the collector reads it again), then counted within two probe intervals.
+        await WaitAsync(collector, m => m.Value("comfyui_up", name) == 1, TimeSpan.FromMinutes(3), "the server up again");
+        var up = DateTime.UtcNow;
+        var after = await WaitAsync(collector, m => (m.Value("comfyui_restarts_total", name) ?? 0) >= before + 1, 2 * interval + TimeSpan.FromSeconds(10), "the restart counted");
+        Assert.Equal(before + 1, after.Value("comfyui_restarts_total", name));
+        Assert.True(DateTime.UtcNow - up <= 2 * interval + TimeSpan.FromSeconds(10), $"counted {(DateTime.UtcNow - up).TotalSeconds:0} s after the server was up again");
     }
 
     private static async Task<List<string>> CanaryEntriesAsync(HttpClient http) =>

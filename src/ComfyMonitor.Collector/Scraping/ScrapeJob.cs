@@ -33,6 +33,11 @@ public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics
             LogFailure(logger, failure.Instance, failure.PromptId, failure.NodeId ?? "", failure.NodeType ?? "", failure.ExceptionType ?? "", failure.Message ?? "");
         }
 
+        if (outcome.UnloggedFailures > 0)
+        {
+            LogFlood(logger, outcome.UnloggedFailures, scraper.Name);
+        }
+
         var after = scraper.State.Snapshot;
         if (before.LastScrape is not null && before.Up == after.Up)
         {
@@ -54,6 +59,9 @@ public sealed partial class ScrapeJob(FleetState fleet, CollectorMetrics metrics
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Prompt {PromptId} failed on {Instance} at node {NodeId} ({NodeType}): {ExceptionType}: {ExceptionMessage}")]
     private static partial void LogFailure(ILogger logger, string instance, string promptId, string nodeId, string nodeType, string exceptionType, string exceptionMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} more prompts failed on {Instance} in one cycle, not logged one by one (the metrics count them all)")]
+    private static partial void LogFlood(ILogger logger, int count, string instance);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ComfyUI instance {Instance} is down: {Error}")]
     private static partial void LogDown(ILogger logger, string instance, string error);

@@ -9,8 +9,11 @@ public sealed class CycleOutcome
 
     public List<double> QueueWaitSeconds { get; } = [];
 
-    /// <summary>Users' failed prompts newly kept in the failure feed: each is logged once.</summary>
+    /// <summary>Users' failed prompts newly kept in the failure feed: each is logged once (at most Collector:FailureFeed:Size a cycle).</summary>
     public List<FailureRecord> NewFailures { get; } = [];
+
+    /// <summary>Failed prompts of this cycle past those logged one by one: a flood is logged as one line with this count.</summary>
+    public int UnloggedFailures { get; set; }
 
     /// <summary>Bytes of the user's output the cycle fetched for an output check (Collector:OutputChecks), 0 for none.</summary>
     public long OutputCheckBytes { get; set; }

@@ -337,7 +337,14 @@ public sealed class InstanceState(string name, CollectorOptions options, TimePro
             _errorClients.Enqueue((now, entry.ClientKey ?? 0));
             if (_failureFeed.Add(entry, now) is { } record)
             {
-                outcome.NewFailures.Add(record);
+                if (outcome.NewFailures.Count < options.FailureFeed.Size)
+                {
+                    outcome.NewFailures.Add(record);
+                }
+                else
+                {
+                    outcome.UnloggedFailures++;
+                }
             }
         }
         else if (status == "success")
