@@ -46,7 +46,10 @@ public sealed class ProbeOptions
     /// <summary>Submit canaries at the front of the queue (queue_wait is reported either way).</summary>
     public bool Front { get; set; } = true;
 
-    /// <summary>Delete the probe's own history entry after each run.</summary>
+    /// <summary>
+    /// Delete the probe's own history entries: each run's when the next run on its instance finishes, so that the history
+    /// holds the newest canary of each instance, whose prompt number tells the collector of a restart.
+    /// </summary>
     public bool DeleteHistory { get; set; } = true;
 
     /// <summary>The subfolder of input/ and output/ the probe writes to.</summary>

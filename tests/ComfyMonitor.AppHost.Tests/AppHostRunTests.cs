@@ -79,6 +79,17 @@ public sealed class AppHostRunTests
         Assert.True(healthy.Success, healthy.Message);
         await WaitForUpAsync(prometheus, "sim-1", 1, ct);
 
+        // Restart instance… says which restart of the instance it was, counting on.
+        for (var restart = 1; restart <= 2; restart++)
+        {
+            var restarted = await commands.ExecuteCommandAsync("simulator", ComfyMonitor.AppHost.DashboardCommands.RestartInstance, new InteractionInputCollection(
+            [
+                new InteractionInput { Name = "instance", InputType = InputType.Choice, Value = "0" },
+            ]), ct);
+            Assert.True(restarted.Success, restarted.Message);
+            Assert.StartsWith($"sim-0 (http://127.0.0.1:8188) restarted (restart {restart} since the simulator started)", restarted.Message, StringComparison.Ordinal);
+        }
+
         var unknown = await commands.ExecuteCommandAsync("simulator", ComfyMonitor.AppHost.DashboardCommands.SetScenario, new InteractionInputCollection(
         [
             new InteractionInput { Name = "instance", InputType = InputType.Choice, Value = "1" },

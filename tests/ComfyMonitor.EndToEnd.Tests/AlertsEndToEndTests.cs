@@ -198,19 +198,28 @@ public sealed class AlertsEndToEndTests
                 await Task.Delay(500);
             }
         });
+        var faultsBegan = DateTimeOffset.UtcNow.AddSeconds(-10);
         var crashing = Task.Run(async () =>
         {
-            // A crash loop: the process restarts again and again; each restart is seen with the prompt after it.
-            using var crashed = sim.Http(8);
-            while (!traffic.IsCancellationRequested)
+            // A crash loop on an instance nobody but the probe uses (sim-8 has had no users' prompts since the healthy
+            // phase): each restart is counted from the number of the canary the probe keeps in the history, before the next.
+            for (var restarts = 1; !traffic.IsCancellationRequested; restarts++)
             {
                 using (var restart = await sim.Control.PostAsync("instances/8/restart", null))
                 {
                     restart.EnsureSuccessStatusCode();
                 }
 
-                await crashed.RunAsync(CanaryFiles.EmptyImageSaveWithColour(Random.Shared.Next(1 << 24)));
-                await Task.Delay(1000);
+                for (var counted = DateTime.UtcNow.AddSeconds(60); !traffic.IsCancellationRequested; await Task.Delay(250))
+                {
+                    var value = PrometheusText.Parse(await stack.Collector.GetStringAsync("metrics")).Value("comfyui_restarts_total", "sim-8") ?? 0;
+                    if (value >= restarts)
+                    {
+                        break;
+                    }
+
+                    Assert.True(DateTime.UtcNow < counted, $"restart {restarts} of sim-8 not counted in 60 s (count {value})");
+                }
             }
         });
 
@@ -260,6 +269,38 @@ public sealed class AlertsEndToEndTests
             Assert.Equal("critical", (string?)down["labels"]!["severity"]);
             Assert.Equal("https://runbooks.example/comfymonitor/dashboards/runbooks.md#comfyuiinstancedown", (string?)down["annotations"]!["runbook_url"]);
             Assert.Contains("sim-1", (string?)down["annotations"]!["description"]);
+
+            // Readiness as a real Prometheus reads it through http_sd: what the collector calls ready, which excludes the
+            // down, the stalled and those whose canaries fail, and includes the healthy one.
+            HashSet<string> ready = [];
+            for (var until = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(500))
+            {
+                ready = await stack.ReadyTargetsAsync();
+                var answered = (await stack.Collector.GetFromJsonAsync<JsonArray>("api/ready"))!.Select(g => (string)g!["labels"]!["comfyui_instance"]!).ToHashSet();
+                // sim-8 restarts every few seconds, its canaries failing now and then: it comes and goes.
+                if (ready.Except(["sim-8"]).ToHashSet().SetEquals(answered.Except(["sim-8"])) && ready.Contains("sim-0"))
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < until, $"Prometheus discovered {string.Join(", ", ready.Order())} through http_sd, the collector answers {string.Join(", ", answered.Order())}");
+            }
+
+            foreach (var (name, reason) in new[] { ("sim-1", "down"), ("sim-2", "stalled"), ("sim-4", "canary_failed"), ("sim-12", "down") })
+            {
+                Assert.DoesNotContain(name, ready);
+                using var answer = await stack.Collector.GetAsync($"api/instances/{name}/ready");
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+                Assert.Equal(reason, (string?)(await answer.Content.ReadFromJsonAsync<JsonObject>())!["reason"]);
+            }
+
+            // The annotations of restarts and of version changes, run as Grafana runs them (a range query over the dashboard's
+            // time): sim-8's crash loop and sim-7's new version.
+            foreach (var (file, annotation, expr) in DashboardChecker.Annotations(DashboardChecker.Load(Path.Combine(Repository.Dashboards, "grafana", "dashboards"))))
+            {
+                var marked = (await stack.QueryRangeAsync(expr, faultsBegan)).Select(r => (string)r!["metric"]!["comfyui_instance"]!).ToHashSet();
+                Assert.Contains(annotation == "Restarts" ? "sim-8" : "sim-7", marked);
+            }
 
             // Every panel query of every dashboard returns data in this setup.
             var empty = new List<string>();

@@ -84,6 +84,32 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             .ToDictionary(g => g.Key, g => g.OrderBy(a => a.State == "active" ? 0 : 1).Select(a => (a.State, a.InhibitedBy)).First());
     }
 
+    /// <summary>The job whose targets come from the collector's /api/ready (http_sd).</summary>
+    public const string ReadyJob = "comfyui-ready";
+
+    /// <summary>The comfyui_instance of each target Prometheus discovered through the collector's /api/ready.</summary>
+    public async Task<HashSet<string>> ReadyTargetsAsync()
+    {
+        var targets = await Prometheus.GetFromJsonAsync<JsonObject>("api/v1/targets?state=dropped");
+        return (targets!["data"]!["droppedTargets"]?.AsArray() ?? [])
+            .Where(t => (string?)t!["discoveredLabels"]!["job"] == ReadyJob)
+            .Select(t => (string)t!["discoveredLabels"]!["comfyui_instance"]!)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>A range query from <paramref name="start"/> to now, as Grafana runs a panel's or an annotation's query.</summary>
+    public async Task<JsonArray> QueryRangeAsync(string expr, DateTimeOffset start)
+    {
+        var response = await Prometheus.GetFromJsonAsync<JsonObject>(string.Create(CultureInfo.InvariantCulture,
+            $"api/v1/query_range?query={Uri.EscapeDataString(expr)}&start={start.ToUnixTimeSeconds()}&end={DateTimeOffset.UtcNow.ToUnixTimeSeconds()}&step=5"));
+        if ((string?)response!["status"] != "success")
+        {
+            throw new InvalidOperationException($"query failed: {response}");
+        }
+
+        return response["data"]!["result"]!.AsArray();
+    }
+
     public async Task<JsonArray> QueryAsync(string expr)
     {
         var response = await Prometheus.GetFromJsonAsync<JsonObject>("api/v1/query?query=" + Uri.EscapeDataString(expr));
@@ -149,14 +175,21 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             return Compressed(rules);
         }
 
-        return Required(Compressed(Required(rules, SamplingBaseline, SamplingBaselineMarker)), SamplingFor, SamplingFor.Replace("for: 3s", "for: 20s", StringComparison.Ordinal));
+        return Required(Compressed(Required(Required(rules, CrashLoopWindow, CrashLoopMarker), SamplingBaseline, SamplingBaselineMarker)), SamplingFor, SamplingFor.Replace("for: 3s", "for: 20s", StringComparison.Ordinal));
     }
+
+    // ComfyUICrashLooping counts 3 restarts in 30 minutes, 30 probe intervals of a minute. An instance nobody but the probe
+    // uses shows each restart with the probe's next canary: here a restart every few seconds (a probe interval of 3 s),
+    // so its window is 20 of those intervals, 60 s, where 15 s would hold fewer than 3 of them.
+    private const string CrashLoopWindow = "increase(comfyui_restarts_total[30m])";
+    private const string CrashLoopMarker = "increase(comfyui_restarts_total{CRASH_LOOP_WINDOW})";
 
     private static string Compressed(string rules) =>
         Offset().Replace(
                 RangeWindow().Replace(ForClause().Replace(rules, "for: 3s"), "[15s]"),
                 m => $"offset {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 15}s")
             .Replace(SamplingBaselineMarker, "comfyui_canary_sampling_steps_per_second[10m]", StringComparison.Ordinal)
+            .Replace(CrashLoopMarker, "increase(comfyui_restarts_total[60s])", StringComparison.Ordinal)
             .Replace("interval: 30s", "interval: 1s", StringComparison.Ordinal)
             .Replace("* 900 >= 5", "* 15 >= 5", StringComparison.Ordinal);
 
@@ -235,6 +268,20 @@ internal sealed partial class MonitoringStack : IAsyncDisposable
             [ComfyMonitor.AppHost.PrometheusConfig.DcgmJob] = [$"127.0.0.1:{dcgmPort}"],
             [ComfyMonitor.AppHost.PrometheusConfig.Alertmanagers] = [$"127.0.0.1:{alertmanagerPort}"],
         }, interval: "1s", runbookBase: "https://runbooks.example/comfymonitor", rules: Compress);
+
+        // The collector's readiness as a gateway or Prometheus reads it (http_sd); discovered only, never scraped: the
+        // targets are ComfyUI servers, so every one is dropped, and Prometheus lists it with its discovered labels.
+        File.AppendAllText(config, $"""
+              - job_name: {ReadyJob}
+                http_sd_configs:
+                  - url: http://127.0.0.1:{collectorPort}/api/ready
+                    refresh_interval: 1s
+                relabel_configs:
+                  - action: drop
+                    source_labels: [__address__]
+                    regex: .+
+
+            """);
         _processes.Add(ChildProcess.Start("prometheus",
         [
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(prometheus, "data")}",
