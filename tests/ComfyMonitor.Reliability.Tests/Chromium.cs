@@ -5,12 +5,13 @@ namespace ComfyMonitor.Reliability.Tests;
 /// <summary>Headless Chromium (Debian package "chromium", installed by ./test.sh): the DOM of a page after its scripts ran.</summary>
 internal static class Chromium
 {
-    public static async Task<string> DumpDomAsync(string url)
+    /// <param name="width">The window's width in CSS pixels (Chromium's default when null).</param>
+    public static async Task<string> DumpDomAsync(string url, int? width = null)
     {
         var profile = Directory.CreateTempSubdirectory("chromium-").FullName;
         try
         {
-            return await DumpDomAsync(url, profile);
+            return await DumpDomAsync(url, profile, width);
         }
         finally
         {
@@ -18,7 +19,7 @@ internal static class Chromium
         }
     }
 
-    private static async Task<string> DumpDomAsync(string url, string profile)
+    private static async Task<string> DumpDomAsync(string url, string profile, int? width)
     {
         var start = new ProcessStartInfo("chromium")
         {
@@ -29,7 +30,7 @@ internal static class Chromium
         foreach (var argument in new[]
         {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
-            "--no-first-run", "--virtual-time-budget=3000", $"--user-data-dir={profile}", "--dump-dom", url,
+            "--no-first-run", "--virtual-time-budget=3000", $"--user-data-dir={profile}", $"--window-size={width ?? 800},900", "--dump-dom", url,
         })
         {
             start.ArgumentList.Add(argument);

@@ -57,6 +57,35 @@ public sealed class HostileContentTests(WatchedFleet fleet)
     }
 
     [Fact]
+    public async Task LongErrorTextsStayReadableOnA1400PixelScreen()
+    {
+        await fleet.WaitAsync((c, p) => p.Value("comfyui_canary_runs_total", Name, ("canary", "render"), ("result", "failure"), ("reason", "validation_error")) >= 1
+                && c.Value("comfyui_up", Name) == 1,
+            TimeSpan.FromSeconds(90), "the hostile instance's failed runs");
+        foreach (var (service, cells) in new[] { (fleet.Probe, "td.detail"), (fleet.Collector, "td.err,td.msg") })
+        {
+            // The page as served, with a script that measures the narrowest cell holding a long text (the page's own
+            // Content-Security-Policy would block it: it is an HTTP header, not part of the file).
+            var html = await service.GetStringAsync("/");
+            var file = Path.Combine(Path.GetTempPath(), $"comfymonitor-page-{Guid.NewGuid():N}.html");
+            var measure = $"<script>var w=[...document.querySelectorAll('{cells}')].filter(c=>c.textContent.length>80).map(c=>Math.round(c.getBoundingClientRect().width));document.title='W'+(w.length?Math.min(...w):-1)</script>";
+            await File.WriteAllTextAsync(file, html.Replace("</body>", measure + "</body>", StringComparison.Ordinal));
+            try
+            {
+                var dom = await Chromium.DumpDomAsync(new Uri(file).ToString(), width: 1400);
+                var width = int.Parse(System.Text.RegularExpressions.Regex.Match(dom, "<title>W(-?\\d+)</title>").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(width >= 300, $"{service.BaseAddress}: the narrowest long error text is {width} px wide on a 1400-pixel screen");
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+
+        await fleet.AssertHealthyFreshAsync();
+    }
+
+    [Fact]
     public async Task TheExpositionStaysValidAndLabelValuesAreCleanedAndCut()
     {
         var (collector, _) = await fleet.WaitAsync((c, _) => c.Value("comfyui_up", Name) == 1 && c.For("comfyui_build_info", Name).Any(), TimeSpan.FromSeconds(90), "the hostile build info");

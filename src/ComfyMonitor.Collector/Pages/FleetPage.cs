@@ -31,8 +31,8 @@ public static class FleetPage
         var html = ComfyMonitor.Hosting.HtmlPage.Start("collector", 4096 + (entries.Count * 400), """
             table{border-collapse:collapse;font-size:.9rem}th,td{padding:.3rem .6rem}
             .down{color:#b00;font-weight:600}.up{color:#070}.stalled{color:#b60;font-weight:600}
-            td.err{max-width:40rem;overflow-wrap:anywhere;color:#555}
-            td.msg{max-width:50rem;overflow-wrap:break-word;color:#555}h2{font-size:1rem;margin-top:1.5rem}
+            td.err{min-width:20rem;max-width:40rem;overflow-wrap:break-word;color:#555}
+            td.msg{min-width:24rem;max-width:50rem;overflow-wrap:break-word;color:#555}h2{font-size:1rem;margin-top:1.5rem}
             """);
         var up = entries.Count(e => e.Up);
         html.Append(CultureInfo.InvariantCulture, $"<p>{entries.Count} instances, {up} up, {entries.Count(e => e.Stalled == true)} stalled. ");

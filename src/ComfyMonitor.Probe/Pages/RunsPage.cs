@@ -19,7 +19,7 @@ public static class RunsPage
         var html = ComfyMonitor.Hosting.HtmlPage.Start("probe", 8192, """
             table{border-collapse:collapse;font-size:.85rem;margin-bottom:1.5rem}th,td{padding:.25rem .5rem}
             .ok{color:#070}.fail{color:#b00;font-weight:600}.deferred{color:#a60}td.num{text-align:right;font-variant-numeric:tabular-nums}
-            td.detail{max-width:40rem;overflow-wrap:anywhere;color:#555}
+            td.detail{min-width:24rem;max-width:48rem;overflow-wrap:break-word;color:#555}td.nodes{min-width:12rem;max-width:28rem}
             """);
         html.Append(CultureInfo.InvariantCulture, $"<p>Canaries every {options.Interval.TotalSeconds:0.#} s, timeout {options.Timeout.TotalSeconds:0.#} s. ");
         html.Append("<a href=\"/metrics\">/metrics</a> · <a href=\"/api/runs\">/api/runs</a> · <a href=\"/health\">/health</a></p>\n");

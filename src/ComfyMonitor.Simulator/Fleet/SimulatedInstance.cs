@@ -110,17 +110,15 @@ public sealed partial class SimulatedInstance
 
     private bool IsStuck => _scenario == Scenarios.Stuck;
 
-    private int _restarts;
-
     /// <summary>Restarts since the simulator started (the control API's count, shown by the AppHost's "Restart instance" command).</summary>
-    public int Restarts => Volatile.Read(ref _restarts);
+    public int Restarts { get; private set; }
 
     /// <summary>The restart of a real server: queue, history and temp/ are lost, sockets drop, prompts are numbered from 0 again.</summary>
     public void Restart()
     {
         lock (_lock)
         {
-            _restarts++;
+            Restarts++;
             _pending.Clear();
             _history.Clear();
             _cache.Clear();
