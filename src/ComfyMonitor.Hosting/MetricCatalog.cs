@@ -64,8 +64,9 @@ public static class MetricCatalog
         new("comfyui_canary_model_load_seconds", MetricKind.Gauge, Probe, "comfyui_canary_model_load_seconds"),
         new("comfymonitor_probe_lag_seconds", MetricKind.Histogram, Probe, "comfymonitor_probe_lag"),
 
-        // Both services (ComfyMonitor.Discovery.DiscoveryMetrics, ComfyMonitor.Hosting.TargetInfoMetric).
+        // Both services (ComfyMonitor.Discovery.DiscoveryMetrics, ComfyMonitor.Hosting.TargetInfoMetric and BuildInfoMetric).
         new("comfyui_target_info", MetricKind.Gauge, Both, "comfyui_target_info"),
+        new("comfymonitor_build_info", MetricKind.Gauge, Both, "comfymonitor_build_info"),
         new("comfymonitor_discovery_targets", MetricKind.Gauge, Both, "comfymonitor_discovery_targets"),
         new("comfymonitor_discovery_failures_total", MetricKind.Counter, Both, "comfymonitor_discovery_failures"),
     ];
