@@ -1,5 +1,6 @@
 using System.Globalization;
 using ComfyMonitor.AppHost;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -10,10 +11,9 @@ var targets = new List<(string Url, string? Name)>();
 IResourceBuilder<ProjectResource>? simulator = null;
 if (realInstances.Count == 0)
 {
-    var instances = int.Parse(builder.Configuration["Simulator:Instances"] ?? "4", CultureInfo.InvariantCulture);
-    var basePort = int.Parse(builder.Configuration["Simulator:BasePort"] ?? "8188", CultureInfo.InvariantCulture);
-    var controlPort = int.Parse(builder.Configuration["Simulator:ControlPort"] ?? "8100", CultureInfo.InvariantCulture);
-    var workload = builder.Configuration["Simulator:Workload"] ?? "6";
+    var settings = builder.Configuration.GetSection(SimulatorSettings.Section).Get<SimulatorSettings>() ?? new SimulatorSettings();
+    var (instances, basePort, controlPort) = (settings.Instances, settings.BasePort, settings.ControlPort);
+    var workload = settings.Workload.ToString(CultureInfo.InvariantCulture);
     simulator = builder.AddProject<Projects.ComfyMonitor_Simulator>("simulator")
         .WithArgs("--instances", instances.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
             "--control-port", controlPort.ToString(CultureInfo.InvariantCulture), "--workload", workload)
@@ -75,9 +75,10 @@ foreach (var service in new[] { collector, probe })
 
 // Prometheus, Alertmanager and Grafana: containers where a runtime answers, else executables, else left out.
 var dashboards = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "dashboards"));
-var runbookBase = builder.Configuration["Monitoring:RunbookBase"] ?? "https://github.com/YOUR-ORG/comfymonitor/blob/main";
-var scrapeInterval = MonitoringStack.ScrapeInterval(builder.Configuration["Monitoring:ScrapeInterval"]);
-var mode = MonitoringStack.Choose(builder.Configuration["Monitoring:Mode"], MonitoringStack.ContainerRuntimeHealthy, MonitoringStack.OnPath);
+var monitoring = builder.Configuration.GetSection(MonitoringSettings.Section).Get<MonitoringSettings>() ?? new MonitoringSettings();
+var runbookBase = monitoring.RunbookBase;
+var scrapeInterval = MonitoringStack.ScrapeInterval(monitoring.ScrapeInterval);
+var mode = MonitoringStack.Choose(monitoring.Mode, MonitoringStack.ContainerRuntimeHealthy, MonitoringStack.OnPath);
 // One folder per app model built (tests build several in one process, at once).
 var work = Path.Combine(Path.GetTempPath(), $"comfymonitor-apphost-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], mode.ToString().ToLowerInvariant());
 var generated = Path.Combine(work, "prometheus");

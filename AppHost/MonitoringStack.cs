@@ -66,7 +66,7 @@ public static class MonitoringStack
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, executable)));
 
-    public const string DefaultScrapeInterval = "15s";
+    public static readonly string DefaultScrapeInterval = new MonitoringSettings().ScrapeInterval;
 
     /// <summary>
     /// <c>Monitoring:ScrapeInterval</c> (a Prometheus duration, 15s by default): how often Prometheus scrapes the

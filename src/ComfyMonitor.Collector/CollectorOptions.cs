@@ -8,7 +8,7 @@ public sealed class CollectorOptions
     /// <summary>Scrape interval per instance.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Per-request timeout.</summary>
+    /// <summary>Per-request timeout; must be shorter than the interval.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -80,7 +80,7 @@ public sealed class CollectorOptions
 
     /// <summary>
     /// The most instances one replica expects. It sizes each metric's series limit (OpenTelemetry keeps a
-    /// fixed number of series per metric and folds the rest into an overflow series).
+    /// fixed number of series per metric and folds the rest into an overflow series); more are logged as a warning.
     /// </summary>
     public int MaxInstances { get; set; } = 5000;
 

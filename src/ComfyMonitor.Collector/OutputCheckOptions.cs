@@ -7,7 +7,10 @@ namespace ComfyMonitor.Collector;
 /// </summary>
 public sealed class OutputCheckOptions
 {
-    /// <summary>Check one in this many successful users' prompts; 0 checks none.</summary>
+    /// <summary>
+    /// Check the first image of one in this many successful users' prompts (never the probe's) for blankness; 0 is off.
+    /// Each check downloads that image through /view (one at a time per instance, within its cycle, never while it is down).
+    /// </summary>
     public int Every { get; set; }
 
     /// <summary>A larger image is not read past this (result unreadable).</summary>

@@ -1,5 +1,13 @@
 using ComfyMonitor.Collector;
+using ComfyMonitor.Hosting;
 using Microsoft.Extensions.Options;
+
+// --version prints the build and exits, before any configuration is read or checked.
+if (BuildVersion.Requested(args))
+{
+    Console.WriteLine(BuildVersion.Line("comfymonitor-collector"));
+    return 0;
+}
 
 try
 {

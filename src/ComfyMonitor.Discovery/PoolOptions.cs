@@ -7,12 +7,15 @@ namespace ComfyMonitor.Discovery;
 /// </summary>
 public sealed class PoolOptions
 {
-    /// <summary>Queue non-empty and no progress this long: stalled (the collector's, and the probe's limit for a prompt running ahead of a canary).</summary>
+    /// <summary>
+    /// The pool's stall window, a duration: queue non-empty and no progress this long is stalled (the collector's, and the
+    /// probe's limit for a prompt running ahead of a canary).
+    /// </summary>
     public string? StallAfter { get; set; }
 
-    /// <summary>The oldest pending prompt may wait this long before ComfyUIQueueBacklog counts it.</summary>
+    /// <summary>The pool's backlog threshold, a duration: the oldest pending prompt may wait this long before ComfyUIQueueBacklog counts it.</summary>
     public string? BacklogAfter { get; set; }
 
-    /// <summary>How long a canary may wait in the queue before the probe gives up on it (deferred or queue_wait).</summary>
+    /// <summary>The pool's canary queue wait, a duration: how long a canary may wait in the queue before the probe gives up on it (deferred or queue_wait).</summary>
     public string? MaxQueueWait { get; set; }
 }

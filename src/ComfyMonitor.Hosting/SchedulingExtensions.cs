@@ -38,6 +38,7 @@ public static class SchedulingExtensions
         services.AddSingleton(sp => new TargetScheduleOptions(group, interval(sp), maxInstances, maxInstancesKey));
         services.AddHostedService<TargetScheduler<TJob>>();
         services.AddHostedService<TargetInfoMetric>();
+        services.AddHostedService<BuildInfoMetric>();
         return services;
     }
 

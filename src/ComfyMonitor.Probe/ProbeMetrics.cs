@@ -73,8 +73,11 @@ public sealed class ProbeMetrics
             "s", "When the canary last succeeded, in Unix seconds.");
         meter.CreateObservableCounter(Runs, () => Each(fleet, (i, c, s) => s.Runs().Select(r =>
             new Measurement<long>(r.Value, [.. Tags(i, c), new("result", r.Key.Result), new("reason", r.Key.Reason)]))),
-            "{run}", "Canary runs by result (success, failure, deferred) and reason (none on success; busy when deferred: the canary waited Probe:MaxQueueWait behind a prompt running within the instance's stall window, and counts neither way in the SLO).");
-        _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total).",
+            "{run}", "Canary runs by result (success, failure, deferred, skipped) and reason (none on success; busy when deferred: the canary waited "
+                + "Probe:MaxQueueWait behind a prompt running within the instance's stall window, or the sampler canary found the instance busy; no_checkpoint "
+                + "when the sampler canary is skipped). Deferred and skipped runs count neither way in the SLO.");
+        _duration = meter.CreateHistogram(Duration, "s", "Duration of each phase of a canary run (upload_image, upload_mask, submit, queue_wait, execute, fetch_output, total), "
+            + "per instance; the sampler canary's are of all instances of this replica.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
         _nodeDuration = meter.CreateHistogram(NodeDuration, "s", "Time of each executed node of a canary run, by node type (cached nodes are not executed), from the run's WebSocket messages; of all instances of this replica unless Probe:PerInstanceNodeDurations.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });

@@ -37,7 +37,7 @@ public sealed class ProbeOptions
     /// <summary>Per HTTP request (uploads, submit, /view, polling).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The built-in canaries, each switchable: Render, Upload, Mask.</summary>
+    /// <summary>The built-in canaries, each switchable: Render, Upload, Mask, Sampler.</summary>
     public Dictionary<string, CanaryToggle> Canaries { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Canaries of a team's own workflows.</summary>
@@ -74,38 +74,6 @@ public sealed class ProbeOptions
     /// </summary>
     public bool PerInstanceNodeDurations { get; set; }
 
+    /// <summary>Whether the built-in canary <paramref name="canary"/> runs (those not configured do).</summary>
     public bool IsEnabled(string canary) => !Canaries.TryGetValue(canary, out var toggle) || toggle.Enabled;
-}
-
-/// <summary><c>Probe:Canaries:NAME:Enabled</c>.</summary>
-public sealed class CanaryToggle
-{
-    public bool Enabled { get; set; } = true;
-}
-
-/// <summary><c>Probe:Custom:N</c>: an API-format workflow file, the node whose output to check, and what to expect.</summary>
-public sealed class CustomCanaryOptions
-{
-    /// <summary>The canary label value.</summary>
-    public string? Name { get; set; }
-
-    /// <summary>Path of the API-format workflow (the "prompt" object, or a whole POST /prompt body).</summary>
-    public string? Workflow { get; set; }
-
-    /// <summary>Id of the node whose image output is fetched and checked.</summary>
-    public string? OutputNode { get; set; }
-
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Expected image width, if any.</summary>
-    public int? Width { get; set; }
-
-    /// <summary>Expected image height, if any.</summary>
-    public int? Height { get; set; }
-
-    /// <summary>Expected mean colour as #RRGGBB, if any.</summary>
-    public string? MeanColor { get; set; }
-
-    /// <summary>Allowed difference of each mean channel, 0..255.</summary>
-    public double Tolerance { get; set; } = 8;
 }

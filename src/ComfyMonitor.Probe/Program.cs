@@ -1,5 +1,13 @@
+using ComfyMonitor.Hosting;
 using ComfyMonitor.Probe;
 using Microsoft.Extensions.Options;
+
+// --version prints the build and exits, before any configuration is read or checked.
+if (BuildVersion.Requested(args))
+{
+    Console.WriteLine(BuildVersion.Line("comfymonitor-probe"));
+    return 0;
+}
 
 try
 {

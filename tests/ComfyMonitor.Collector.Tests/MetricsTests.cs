@@ -138,6 +138,18 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.All(fleet, f => Assert.Equal("0.8.0", (string?)f!["version"]));
     }
 
+    [Fact]
+    public async Task TheBuildInfoAndThePageCarryTheVersionOfTheBuild()
+    {
+        var m = await _collector.WaitForMetricsAsync(m => m.Named(BuildInfoMetric.Name).Any(), what: "the build info");
+        var build = Assert.Single(m.Named(BuildInfoMetric.Name));
+        Assert.Equal(1, build.Value);
+        Assert.Equal(BuildVersion.Version, build.Labels["version"]);
+        Assert.Equal(BuildVersion.Revision, build.Labels["revision"]);
+        Assert.Equal(Environment.Version.ToString(), build.Labels["dotnet_version"]);
+        Assert.Contains($"<h1>ComfyMonitor collector <small>{BuildVersion.Version}</small></h1>", await _collector.Http.GetStringAsync("/"), StringComparison.Ordinal);
+    }
+
     private string Name(int index) => $"127.0.0.1:{_sim.BasePort + index}";
 
     /// <summary>The sum of the replica-wide series of <paramref name="name"/> (those without comfyui_instance), of one endpoint if given.</summary>

@@ -186,18 +186,19 @@ public sealed class KubernetesManifestTests
     public async Task TheContainerImagesAreNamedAsTheManifestsExpectAndRunAsNonRoot(string project, string image, string port)
     {
         var (exit, output, errors) = await Tool.RunAsync("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", project, project + ".csproj"),
-            "-getProperty:ContainerRepository", "-getProperty:ContainerUser", "-getItem:ContainerPort", "-getItem:ContainerLabel"], Repository.Root);
+            "-getProperty:ContainerRepository", "-getProperty:ContainerUser", "-getProperty:ContainerImageTag", "-getItem:ContainerPort", "-getItem:ContainerLabel"], Repository.Root);
         Assert.True(exit == 0, output + errors);
         using var json = JsonDocument.Parse(output);
         var properties = json.RootElement.GetProperty("Properties");
         Assert.Equal(image, properties.GetProperty("ContainerRepository").GetString());
         Assert.Equal("app", properties.GetProperty("ContainerUser").GetString());
+        Assert.Equal(ComfyMonitor.Hosting.BuildVersion.Version, properties.GetProperty("ContainerImageTag").GetString());
         Assert.Equal(port, json.RootElement.GetProperty("Items").GetProperty("ContainerPort")[0].GetProperty("Identity").GetString());
         Assert.Contains(json.RootElement.GetProperty("Items").GetProperty("ContainerLabel").EnumerateArray(), l => l.GetProperty("Identity").GetString() == "org.opencontainers.image.source");
 
         var set = Assert.Single(await RenderAsync(""), o => Kind(o) == "StatefulSet" && Scalar(o, "metadata", "name") == image);
         var container = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)set["spec"])["template"]["spec"]["containers"])[0];
-        Assert.StartsWith(image + ":", Scalar(container, "image"), StringComparison.Ordinal);
+        Assert.Equal($"{image}:{ComfyMonitor.Hosting.BuildVersion.Version}", Scalar(container, "image"));
     }
 
     private static async Task<string> KustomizeAsync(string path)
@@ -207,7 +208,8 @@ public sealed class KubernetesManifestTests
         return output;
     }
 
-    private static async Task<List<YamlMappingNode>> RenderAsync(string path)
+    /// <summary>The objects <c>kubectl kustomize</c> renders of deploy/kubernetes/<paramref name="path"/>.</summary>
+    internal static async Task<List<YamlMappingNode>> RenderAsync(string path)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(await KustomizeAsync(path)));
@@ -241,7 +243,7 @@ public sealed class KubernetesManifestTests
     }
 
     /// <summary>The scalar at the path of keys, or "" where the path does not lead to one.</summary>
-    private static string Scalar(YamlNode node, params string[] path)
+    internal static string Scalar(YamlNode node, params string[] path)
     {
         foreach (var key in path)
         {

@@ -5,8 +5,8 @@ using ComfyMonitor.Testing;
 namespace ComfyMonitor.EndToEnd.Tests;
 
 /// <summary>
-/// The dashboards, the rules and the README name only metrics that are exported (MetricCatalog, which the collector's and
-/// the probe's tests hold to their instruments), and the README documents every one of them.
+/// The dashboards, the rules, the README and docs/ name only metrics that are exported (MetricCatalog, which the
+/// collector's and the probe's tests hold to their instruments), and the README documents every one of them.
 /// </summary>
 public sealed partial class MetricNamesTests
 {
@@ -49,6 +49,16 @@ public sealed partial class MetricNamesTests
         var undocumented = MetricCatalog.All.Where(m => !new[] { "`", " ", "{" }.Any(end => readme.Contains($"`{m.Name}{end}", StringComparison.Ordinal)))
             .Select(m => m.Name).ToList();
         Assert.True(undocumented.Count == 0, "exported but not in the README: " + string.Join(", ", undocumented));
+    }
+
+    [Fact]
+    public void TheReferenceDocumentsNameOnlyExportedMetrics()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "docs"), "*.md").Append(Path.Combine(Repository.Root, "CHANGELOG.md")))
+        {
+            var unknown = Unknown(File.ReadAllText(file));
+            Assert.True(unknown.Count == 0, $"{Path.GetRelativePath(Repository.Root, file)} names what is not exported: {string.Join(", ", unknown)}");
+        }
     }
 
     [Theory]

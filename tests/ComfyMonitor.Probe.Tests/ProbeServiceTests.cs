@@ -33,6 +33,9 @@ public sealed class ProbeServiceTests
         Assert.Equal("sdxl", Assert.Single(m.For("comfyui_target_info", Name(0))).Labels["pool"]);
         Assert.Equal(["comfyui_instance"], Assert.Single(m.For("comfyui_target_info", Name(1))).Labels.Keys);
 
+        // Which build runs, as the collector says it too.
+        Assert.Equal(ComfyMonitor.Hosting.BuildVersion.Version, Assert.Single(m.Named(ComfyMonitor.Hosting.BuildInfoMetric.Name)).Labels["version"]);
+
         await sim.SetScenarioAsync(1, "oom");
         // ...while the other passes (its last runs: one that timed out on a loaded machine is followed by another).
         m = await probe.WaitForMetricsAsync(m => canaries.All(c => m.Value("comfyui_canary_success", Name(1), ("canary", c)) == 0 && m.Value("comfyui_canary_success", Name(0), ("canary", c)) == 1),
@@ -41,6 +44,7 @@ public sealed class ProbeServiceTests
         Assert.Equal("", await Promtool.CheckMetricsAsync(await probe.Http.GetStringAsync("metrics")));
 
         var page = await probe.Http.GetStringAsync("/");
+        Assert.Contains($"<h1>ComfyMonitor probe <small>{ComfyMonitor.Hosting.BuildVersion.Version}</small></h1>", page, StringComparison.Ordinal);
         Assert.Matches(@"EmptyImage \d+, SaveImage \d+", page);
         Assert.Contains("execution_error", page);
         Assert.Contains("torch.OutOfMemoryError", page);

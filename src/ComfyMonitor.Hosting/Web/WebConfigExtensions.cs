@@ -15,10 +15,10 @@ namespace Microsoft.Extensions.Hosting;
 public static class WebConfigExtensions
 {
     /// <summary>The configuration key of the web configuration file; <c>--web.config.file PATH</c> on the command line.</summary>
-    public const string ConfigFileKey = "Web:ConfigFile";
+    public const string ConfigFileKey = $"{WebOptions.Section}:{nameof(WebOptions.ConfigFile)}";
 
     /// <summary>When true, <c>/alive</c> and <c>/health</c> need the basic authentication too (default false: probes reach them).</summary>
-    public const string AuthenticateHealthKey = "Web:AuthenticateHealthEndpoints";
+    public const string AuthenticateHealthKey = $"{WebOptions.Section}:{nameof(WebOptions.AuthenticateHealthEndpoints)}";
 
     private static readonly string[] HealthPaths = ["/alive", "/health"];
 

@@ -30,6 +30,33 @@ internal static class MetricCatalogCheck
     public static SortedSet<string> Catalogued(string exporter) => new(
         MetricCatalog.All.Where(m => m.Exporter == exporter || m.Exporter == MetricCatalog.Both).Select(m => m.Name), StringComparer.Ordinal);
 
+    /// <summary>
+    /// Where the series of <paramref name="metrics"/> disagree with the labels <paramref name="catalog"/> gives their metric:
+    /// a label the catalogue does not list, or one it lists as on every series that a series lacks.
+    /// </summary>
+    public static List<string> LabelProblems(IEnumerable<ExportedMetric> catalog, PrometheusText metrics)
+    {
+        var bySeriesName = catalog.SelectMany(m => MetricCatalog.SeriesNames(m).Select(name => (name, m))).ToDictionary(p => p.name, p => p.m, StringComparer.Ordinal);
+        var problems = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var sample in metrics.Samples)
+        {
+            if (!bySeriesName.TryGetValue(sample.Name, out var metric))
+            {
+                continue;
+            }
+
+            var labels = sample.Labels.Keys.Where(l => !(metric.Kind == MetricKind.Histogram && l == "le")).ToList();
+            problems.UnionWith(labels.Where(l => !metric.Allows(l)).Select(l => $"{metric.Name} has label {l}, which the catalogue does not list"));
+            problems.UnionWith(metric.RequiredLabels.Except(labels).Select(l => $"{metric.Name} lacks label {l}, which the catalogue lists on every series"));
+        }
+
+        return [.. problems];
+    }
+
+    /// <summary>The catalogued metrics of which <paramref name="metrics"/> holds a series.</summary>
+    public static int Seen(IEnumerable<ExportedMetric> catalog, PrometheusText metrics) =>
+        catalog.Count(m => MetricCatalog.SeriesNames(m).Any(name => metrics.Named(name).Any()));
+
     private static MetricKind Kind(Instrument instrument)
     {
         var type = instrument.GetType().GetGenericTypeDefinition();
