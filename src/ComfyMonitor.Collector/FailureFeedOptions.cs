@@ -3,7 +3,7 @@ namespace ComfyMonitor.Collector;
 /// <summary>
 /// <c>Collector:FailureFeed</c>: the last failed users' prompts of each instance (never the probe's canaries), on the fleet
 /// page, at /api/failures and as one log record each: time, prompt id, node, exception type and message. Memory is bounded
-/// by <see cref="Size"/> records per instance, each message cut to <see cref="FailureRecord.MaxMessageLength"/> characters.
+/// by <see cref="Size"/> records per instance, each message cut to <see cref="State.FailureRecord.MaxMessageLength"/> characters.
 /// </summary>
 public sealed class FailureFeedOptions
 {

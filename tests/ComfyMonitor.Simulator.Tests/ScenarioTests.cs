@@ -167,9 +167,17 @@ public sealed class ScenarioTests : IAsyncLifetime
         Assert.Equal(200, (int)(await _http.GetAsync(temp)).StatusCode);
         Assert.NotEmpty((await _http.GetJsonAsync("history")).Body!.AsObject());
         using var restart = await _sim.Control.PostAsync("instances/0/restart", null);
-        Assert.Equal(204, (int)restart.StatusCode);
+        Assert.Equal(200, (int)restart.StatusCode);
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await restart.Content.ReadAsStringAsync())!.AsArray();
+        Assert.Equal(0, (int)answer.Single()!["index"]!);
+        Assert.Equal(_sim.Fleet.Instances[0].Restarts, (int)answer.Single()!["restarts"]!);
+        Assert.True(_sim.Fleet.Instances[0].Restarts >= 1);
         Assert.Empty((await _http.GetJsonAsync("history")).Body!.AsObject());
         Assert.Equal(404, (int)(await _http.GetAsync(temp)).StatusCode);
+
+        // Prompts are numbered from 0 again, as a restarted server's are (what tells the collector of a restart).
+        var (_, first) = await _http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(9) });
+        Assert.Equal(0, (double)first!["number"]!);
     }
 
     private async Task<long> VramFree() => (long)(await _http.GetJsonAsync("system_stats")).Body!["devices"]![0]!["vram_free"]!;
