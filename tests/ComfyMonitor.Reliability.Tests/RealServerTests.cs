@@ -70,7 +70,7 @@ public sealed class RealServerTests : IAsyncDisposable
         var server = Servers[0];
         var name = Name(server);
         var interval = TimeSpan.FromSeconds(5);
-        var collector = await StartAsync("ComfyMonitor.Collector", new Dictionary<string, string> { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:02" }, server);
+        var collector = await StartAsync("ComfyMonitor.Collector", new Dictionary<string, string> { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:00.800" }, server);
         await StartAsync("ComfyMonitor.Probe", new Dictionary<string, string> { ["Probe__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture) }, server);
         await WaitAsync(collector, m => (m.Value("comfyui_probe_prompts_total", name, ("status", "success")) ?? 0) >= 2, TimeSpan.FromMinutes(2), "two canaries seen by the collector");
         var before = (await MetricsAsync(collector)).Value("comfyui_restarts_total", name) ?? 0;
