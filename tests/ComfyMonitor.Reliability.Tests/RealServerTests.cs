@@ -146,6 +146,16 @@ public sealed class RealServerTests : IAsyncDisposable
         var after = await WaitAsync(collector, m => Scrapes(m) >= scrapes + 10 || !Counted(m), TimeSpan.FromSeconds(60), "ten more scrapes");
         Assert.True(Counted(after), $"counted again: {string.Join(", ", baseline.Select(b => $"{b.Key} +{Count(after, b.Key) - b.Value}"))}");
 
+        // The failure feed holds the error as the server told it (the interrupted prompt is no failure), and the server,
+        // up and not stalled, is ready.
+        var feed = (await collector.GetFromJsonAsync<JsonArray>($"api/instances/{Uri.EscapeDataString(name)}/failures"))!;
+        var failure = Assert.Single(feed, f => (string?)f!["prompt_id"] == ids[1])!;
+        Assert.Equal(("1", "LoadImage"), ((string?)failure["node_id"], (string?)failure["node_type"]));
+        Assert.Contains("UnidentifiedImageError", (string?)failure["exception_type"], StringComparison.Ordinal);
+        Assert.Contains("cannot identify image file", (string?)failure["message"], StringComparison.Ordinal);
+        Assert.DoesNotContain(feed, f => (string?)f!["prompt_id"] == ids[2]);
+        using var ready = await collector.GetAsync($"api/instances/{Uri.EscapeDataString(name)}/ready");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
     }
 
     [Fact]
