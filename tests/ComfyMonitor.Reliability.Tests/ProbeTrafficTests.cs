@@ -8,28 +8,19 @@ namespace ComfyMonitor.Reliability.Tests;
 /// </summary>
 public sealed class ProbeTrafficTests : IAsyncLifetime
 {
-    private readonly List<ChildProcess> _processes = [];
-    private readonly string _work = Directory.CreateTempSubdirectory("comfymonitor-probe-traffic-").FullName;
-    private SimulatorHost _sim = null!;
+    private SimulatedServices _services = null!;
 
-    public async ValueTask InitializeAsync() => _sim = await SimulatorHost.StartAsync();
+    private SimulatorHost Sim => _services.Sim;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
+    public async ValueTask InitializeAsync() => _services = await SimulatedServices.StartAsync("probe-traffic");
 
-        await _sim.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
     [Fact]
     public async Task CanariesKeptInTheHistoryAreTheProbesPromptsNotUsers()
     {
         const string name = "sim";
-        var targets = new Dictionary<string, string> { ["ComfyUI__Instances__0__Url"] = _sim.Url().ToString(), ["ComfyUI__Instances__0__Name"] = name };
+        var targets = new Dictionary<string, string> { ["ComfyUI__Instances__0__Url"] = Sim.Url().ToString(), ["ComfyUI__Instances__0__Name"] = name };
         var collector = await StartAsync("ComfyMonitor.Collector", new(targets) { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:00.800" });
         await StartAsync("ComfyMonitor.Probe", new(targets) { ["Probe__Interval"] = "00:00:01", ["Probe__DeleteHistory"] = "false" });
 
@@ -42,7 +33,7 @@ public sealed class ProbeTrafficTests : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        Assert.True(_sim.Fleet.Instances[0].HistoryCount >= 9, "the canaries stay in the history");
+        Assert.True(Sim.Fleet.Instances[0].HistoryCount >= 9, "the canaries stay in the history");
         foreach (var status in new[] { "success", "error", "interrupted" })
         {
             Assert.Equal(0, metrics.Value("comfyui_prompts_completed_total", name, ("status", status)) ?? 0);
@@ -51,6 +42,5 @@ public sealed class ProbeTrafficTests : IAsyncLifetime
         Assert.Equal(0, metrics.Value("comfyui_prompt_execution_duration_seconds_count", name) ?? 0);
     }
 
-    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings) =>
-        ChildProcess.StartServiceReadyAsync(project, settings, Path.Combine(_work, $"{project}.log"), _processes);
+    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings) => _services.StartAsync(project, settings);
 }

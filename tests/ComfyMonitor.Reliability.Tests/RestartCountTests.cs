@@ -12,28 +12,19 @@ public sealed class RestartCountTests : IAsyncLifetime
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(4);
 
-    private readonly List<ChildProcess> _processes = [];
-    private readonly string _work = Directory.CreateTempSubdirectory("comfymonitor-restarts-").FullName;
-    private SimulatorHost _sim = null!;
+    private SimulatedServices _services = null!;
 
-    public async ValueTask InitializeAsync() => _sim = await SimulatorHost.StartAsync();
+    private SimulatorHost Sim => _services.Sim;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
+    public async ValueTask InitializeAsync() => _services = await SimulatedServices.StartAsync("restarts");
 
-        await _sim.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
     [Fact]
     public async Task EachRestartIsCountedOnceWithinTwoProbeIntervalsWithOrWithoutUsers()
     {
         const string name = "sim";
-        var targets = new Dictionary<string, string> { ["ComfyUI__Instances__0__Url"] = _sim.Url().ToString(), ["ComfyUI__Instances__0__Name"] = name };
+        var targets = new Dictionary<string, string> { ["ComfyUI__Instances__0__Url"] = Sim.Url().ToString(), ["ComfyUI__Instances__0__Name"] = name };
         var collector = await StartAsync("ComfyMonitor.Collector", new(targets) { ["Collector__Interval"] = "00:00:01", ["Collector__Timeout"] = "00:00:00.800" });
         await StartAsync("ComfyMonitor.Probe", new(targets) { ["Probe__Interval"] = ProbeInterval.ToString("c"), ["Probe__Canaries__Upload__Enabled"] = "false", ["Probe__Canaries__Mask__Enabled"] = "false" });
 
@@ -44,12 +35,12 @@ public sealed class RestartCountTests : IAsyncLifetime
         await SimulatorHttp.WaitUntilAsync(async () => ((await MetricsAsync()).Value("comfyui_probe_prompts_total", name, ("status", "success")) ?? 0) >= 2,
             TimeSpan.FromSeconds(60), "two canaries seen by the collector");
         Assert.Equal(0, await RestartsAsync());
-        Assert.True(_sim.Fleet.Instances[0].HistoryCount <= 1, $"the probe keeps its newest canary only, the history holds {_sim.Fleet.Instances[0].HistoryCount}");
+        Assert.True(Sim.Fleet.Instances[0].HistoryCount <= 1, $"the probe keeps its newest canary only, the history holds {Sim.Fleet.Instances[0].HistoryCount}");
 
         // Three restarts within a minute: each counted within two probe intervals.
         for (var restart = 1; restart <= 3; restart++)
         {
-            using (var response = await _sim.Control.PostAsync("instances/0/restart", null))
+            using (var response = await Sim.Control.PostAsync("instances/0/restart", null))
             {
                 response.EnsureSuccessStatusCode();
                 Assert.Equal(restart, (int)JsonNode.Parse(await response.Content.ReadAsStringAsync())![0]!["restarts"]!);
@@ -65,7 +56,7 @@ public sealed class RestartCountTests : IAsyncLifetime
         using var users = new CancellationTokenSource();
         var traffic = Task.Run(async () =>
         {
-            using var http = _sim.Http();
+            using var http = Sim.Http();
             while (!users.IsCancellationRequested)
             {
                 await http.PostJsonAsync("prompt", new JsonObject { ["prompt"] = CanaryFiles.EmptyImageSaveWithColour(Random.Shared.Next(1 << 24)), ["client_id"] = "a-user" });
@@ -76,7 +67,7 @@ public sealed class RestartCountTests : IAsyncLifetime
         {
             await SimulatorHttp.WaitUntilAsync(async () => ((await MetricsAsync()).Value("comfyui_prompts_completed_total", name, ("status", "success")) ?? 0) >= 3,
                 TimeSpan.FromSeconds(30), "users' prompts seen");
-            using (var response = await _sim.Control.PostAsync("instances/0/restart", null))
+            using (var response = await Sim.Control.PostAsync("instances/0/restart", null))
             {
                 response.EnsureSuccessStatusCode();
             }
@@ -97,6 +88,5 @@ public sealed class RestartCountTests : IAsyncLifetime
         }
     }
 
-    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings) =>
-        ChildProcess.StartServiceReadyAsync(project, settings, Path.Combine(_work, $"{project}.log"), _processes);
+    private Task<HttpClient> StartAsync(string project, Dictionary<string, string> settings) => _services.StartAsync(project, settings);
 }

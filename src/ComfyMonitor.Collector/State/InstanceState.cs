@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ComfyMonitor.ComfyApi;
 using ComfyMonitor.ComfyApi.Models;
 using ComfyMonitor.Discovery;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using ComfyMonitor.Simulator.Execution;
 
 namespace ComfyMonitor.Simulator.Fleet;
 

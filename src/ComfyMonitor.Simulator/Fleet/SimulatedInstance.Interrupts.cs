@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using ComfyMonitor.Simulator.Execution;
 
 namespace ComfyMonitor.Simulator.Fleet;
