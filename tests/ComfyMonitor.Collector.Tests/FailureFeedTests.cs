@@ -86,6 +86,16 @@ public sealed class FailureFeedTests : IAsyncLifetime
         Assert.Equal(3, logged.Count);
         Assert.Single(logged, l => l.Contains("the first failure", StringComparison.Ordinal) && l.Contains("KSampler", StringComparison.Ordinal));
         AssertNothingPlanted(_collector.Logs.All());
+
+        // A broken CUDA context: the first node that touches the GPU (the checkpoint loader) fails with the driver's
+        // message, newest first in the instance's feed.
+        await _sim.SetScenarioAsync(0, "cuda-error");
+        await http0.RunAsync((JsonObject)Simulator.Workload.WorkloadService.Txt2Img(succeeds: true)["prompt"]!.DeepClone());
+        await SimulatorHttp.WaitUntilAsync(async () => (await _collector.Http.GetFromJsonAsync<JsonArray>($"api/instances/{Uri.EscapeDataString(errors)}/failures"))!.Count == 3,
+            TimeSpan.FromSeconds(30), "the CUDA error in the feed");
+        var cuda = (await _collector.Http.GetFromJsonAsync<JsonArray>($"api/instances/{Uri.EscapeDataString(errors)}/failures"))![0]!;
+        Assert.Equal(("RuntimeError", "CheckpointLoaderSimple"), ((string?)cuda["exception_type"], (string?)cuda["node_type"]));
+        Assert.StartsWith("CUDA error: an illegal memory access was encountered", (string?)cuda["message"], StringComparison.Ordinal);
     }
 
     [Fact]
