@@ -42,7 +42,7 @@ dotnet build-server shutdown >/dev/null 2>&1 || true
 # machine, never for fixed times. A test project not named here runs in the first lane.
 lanes=(
   "tests/ComfyMonitor.EndToEnd.Tests tests/ComfyMonitor.Collector.Tests"
-  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.AppHost.Tests tests/ComfyMonitor.ComfyApi.Tests"
+  "tests/ComfyMonitor.Reliability.Tests tests/ComfyMonitor.Probe.Tests tests/ComfyMonitor.AppHost.Tests tests/ComfyMonitor.ComfyApi.Tests tests/ComfyMonitor.Docs.Tests"
 )
 for project in tests/*.Tests; do
   case " ${lanes[*]} " in *" $project "*) ;; *) lanes[0]+=" $project" ;; esac
