@@ -32,8 +32,9 @@ public sealed class OutputCheckTests
     {
         await using var sim = await SimulatorHost.StartAsync(4, new Dictionary<string, string?> { ["Simulator:Workload"] = "600", ["Simulator:NodeTime"] = "00:00:00.005" });
         await sim.SetScenarioAsync(2, "black-images");
-        await using var collector = await CollectorHost.StartAsync(Enumerable.Range(0, 4).Select(sim.Url), TimeSpan.FromMilliseconds(400),
-            new Dictionary<string, string?> { ["Collector:OutputChecks:Every"] = "1", ["Collector:Timeout"] = "00:00:02" }); // a /view that a loaded machine slows is no unreadable output
+        await using var collector = await CollectorHost.StartAsync(Enumerable.Range(0, 4).Select(sim.Url), TimeSpan.FromMilliseconds(500),
+            // The longest request timeout below the interval: a /view that a loaded machine slows is no unreadable output.
+            new Dictionary<string, string?> { ["Collector:OutputChecks:Every"] = "1", ["Collector:Timeout"] = "00:00:00.480" });
         string Name(int i) => $"127.0.0.1:{sim.BasePort + i}";
         double Checks(PrometheusText m, int i, string result) => m.Value("comfyui_outputs_checked_total", Name(i), ("result", result)) ?? 0;
 

@@ -59,6 +59,7 @@ public sealed class AlertsEndToEndTests
         ("ComfyUICanaryErrorBudgetBurn", "sim-5"), // a canary slower than Probe:Timeout on the slow server
         ("ComfyUIQueueStalled", "sim-5"), // users' jobs ten times slower there: none finishes for Collector:StallAfter
         ("ComfyUIQueueBacklog", "sim-5"),
+        ("ComfyUISamplingSlow", "sim-5"), // the slow server samples slowly too, where its sampler canary measured a healthy speed between users' jobs
         ("ComfyUICanaryErrorBudgetBurn", "sim-6"), // the canaries read their result from the broken /history
         ("ComfyUICanaryErrorBudgetBurn", "sim-8"), // a canary whose prompt a restart swept away
         ("ComfyUIInstanceDown", "sim-8"),
