@@ -21,7 +21,7 @@ if (realInstances.Count == 0)
         .WithUrlForEndpoint("control", u => u.DisplayText = "Control API")
         .WithUrl((string)$"http://127.0.0.1:{controlPort}/instances", "Instances and their scenarios");
     targets.AddRange(Enumerable.Range(0, instances).Select(i => ($"http://127.0.0.1:{basePort + i}", (string?)$"sim-{i}")));
-    // Dashboard commands: switch an instance (or all) to a scenario and back, restart one (README §The AppHost).
+    // Dashboard commands: switch an instance (or all) to a scenario and back, restart one (README, quick start).
     simulator.WithScenarioCommands(controlPort, targets.Select(t => $"{t.Name} ({t.Url})").ToList());
 }
 else

@@ -5,7 +5,7 @@ namespace ComfyMonitor.Hosting;
 /// the unit's, e.g. _seconds, and _total for counters), with the instrument it comes from and the labels of its series.
 /// Grep a dashboard query or a rule here to find its source; docs/metrics.md is generated from it. Tests hold it to the
 /// truth: every instrument the collector and the probe create is here under the name the exporter gives it, their series
-/// carry the labels listed here, and every metric the README tables, the dashboards and the rules name is here.
+/// carry the labels listed here, and every metric docs/, the dashboards and the rules name is here.
 /// </summary>
 public static class MetricCatalog
 {

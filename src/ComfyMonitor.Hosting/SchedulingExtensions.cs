@@ -45,7 +45,7 @@ public static class SchedulingExtensions
     /// <summary>
     /// How early a job may start to be taken with the batch of the one due first: a fifteenth of the interval, at most a
     /// second. A fleet's jobs then start in bursts that keep the thread pool's threads busy, instead of one wake-up (and a
-    /// spinning thread) per job: at 15 s and 1,000 instances the collector's CPU fell by three quarters (README
+    /// spinning thread) per job: at 15 s and 1,000 instances the collector's CPU fell by three quarters (docs/performance.md
     /// §Performance). Jobs start up to this much early, never later.
     /// </summary>
     public static TimeSpan BatchWindow(TimeSpan interval) =>

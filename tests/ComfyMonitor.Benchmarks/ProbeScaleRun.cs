@@ -101,7 +101,7 @@ internal sealed class ProbeScaleRun(int instances, TimeSpan duration, TimeSpan i
             Console.WriteLine($"  {key,-24} {value?.ToJsonString().Trim('"')}");
         }
 
-        Console.WriteLine($"targets ({instances} instances, canaries every {interval.TotalSeconds:0.#} s, {Environment.ProcessorCount} cores; README §Performance):");
+        Console.WriteLine($"targets ({instances} instances, canaries every {interval.TotalSeconds:0.#} s, {Environment.ProcessorCount} cores; docs/performance.md):");
         Target("probe CPU < 1 core", cpu / elapsed, v => v < 1, "cores");
         Target("p99 start lag < 5 s", Finite(lag.Quantile(0.99)), v => v < 5, "s");
         Target("RSS < 600 MB", rss / 1e6, v => v < 600, "MB");

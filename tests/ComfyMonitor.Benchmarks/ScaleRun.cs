@@ -66,7 +66,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
             ["Logging__LogLevel__Default"] = "Warning",
             ["Collector__MaxInstances"] = Math.Max(instances, 5000).ToString(CultureInfo.InvariantCulture),
             ["Collector__OutputChecks__Every"] = outputChecks.ToString(CultureInfo.InvariantCulture),
-            // The deployment setting the README recommends for large fleets: a smaller gen0 budget.
+            // The deployment setting docs/performance.md recommends for large fleets: a smaller gen0 budget.
             ["DOTNET_GCgen0size"] = "0x800000",
         });
         var metricsUrl = $"http://127.0.0.1:{CollectorPort}/metrics";
@@ -225,7 +225,7 @@ internal sealed class ScaleRun(int instances, TimeSpan duration, TimeSpan interv
 
         Console.WriteLine(table);
         var n = (int)result["instances"]!;
-        Console.WriteLine($"targets ({n} instances at {result["interval_seconds"]} s on {Environment.ProcessorCount} cores; README §Performance):");
+        Console.WriteLine($"targets ({n} instances at {result["interval_seconds"]} s on {Environment.ProcessorCount} cores; docs/performance.md):");
         var rssLimit = n > 5000 ? 1e9 : 600e6;
         var ratioLimit = n >= 1000 ? 0.6 : 1.0;
         Target("p99 lag < 1 s", (double?)result["lag_p99_seconds"], v => v < 1, "s");

@@ -131,7 +131,7 @@ public sealed class CompletionTests : IAsyncLifetime
         await _http.RunAsync(CanaryFiles.EmptyImageSaveWithColour(1));
         await _sim.SetScenarioAsync(0, "healthy");
         var m = await collector.WaitForMetricsAsync(m => m.Value("comfyui_prompt_failures_total", Instance, ("category", "out_of_memory")) == 1, what: "an out-of-memory failure");
-        // The other categories appear with their first failure (README §Series budget).
+        // The other categories appear with their first failure (docs/metrics.md, series budget).
         Assert.DoesNotContain(m.For("comfyui_prompt_failures_total", Instance), s => s.Labels["category"] != "out_of_memory");
         Assert.Equal(1, m.Value("comfyui_prompts_completed_total", Instance, ("status", "error")));
     }

@@ -93,7 +93,7 @@ public sealed class MetricsTests : IAsyncLifetime
 
         Assert.Equal(1, m.Value("comfyui_prompt_node_errors_total", a, ("node_type", "KSampler"), ("exception_type", "RuntimeError")));
         Assert.Equal(3, m.Value("comfyui_prompt_execution_duration_seconds_count", a));
-        // By default the request and queue-wait histograms are the replica's (README §Series budget); no error series before an error.
+        // By default the request and queue-wait histograms are the replica's (docs/metrics.md, series budget); no error series before an error.
         Assert.Empty(m.For("comfyui_prompt_queue_wait_seconds_count", a));
         Assert.True(Fleetwide(m, "comfyui_prompt_queue_wait_seconds_count") >= 3);
         Assert.All(m.For("comfyui_scrape_errors_total", a), s => Assert.True(s.Value >= 1));

@@ -4,7 +4,7 @@ using ComfyMonitor.Testing;
 namespace ComfyMonitor.Collector.Tests;
 
 /// <summary>
-/// What a healthy instance costs the Prometheus that scrapes the collector (README §Series budget): at most 50 series and
+/// What a healthy instance costs the Prometheus that scrapes the collector (docs/metrics.md, series budget): at most 50 series and
 /// 4 KB of exposition by default, the request and queue-wait histograms per instance only when asked for.
 /// </summary>
 public sealed class SeriesBudgetTests : IAsyncLifetime

@@ -5,7 +5,7 @@ namespace ComfyMonitor.Collector.Tests;
 /// <summary>
 /// Without the probe and without users, nothing tells a restart: ComfyUI exposes no process start time, and the prompt
 /// numbers that show one come only with prompts. Such a restart is not counted (never a false count), and is counted
-/// with the first prompt after it (README §Restarts).
+/// with the first prompt after it (docs/operating.md, on-call context).
 /// </summary>
 public sealed class UnseenRestartTests : IAsyncLifetime
 {

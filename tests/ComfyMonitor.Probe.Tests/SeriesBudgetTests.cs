@@ -3,7 +3,7 @@ using ComfyMonitor.Testing;
 namespace ComfyMonitor.Probe.Tests;
 
 /// <summary>
-/// What a healthy instance costs the Prometheus that scrapes the probe (README §The probe, series budget): at most 270
+/// What a healthy instance costs the Prometheus that scrapes the probe (docs/metrics.md, series budget): at most 270
 /// series with the three built-in canaries, node durations the replica's unless Probe:PerInstanceNodeDurations.
 /// </summary>
 [Collection(HeavyCollection.Name)]

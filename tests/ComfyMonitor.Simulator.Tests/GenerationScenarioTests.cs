@@ -7,7 +7,7 @@ namespace ComfyMonitor.Simulator.Tests;
 
 /// <summary>
 /// Text to image in the simulator makes a real picture — deterministic from the seed, the requested size, never blank —
-/// and the scenarios of a GPU that stops generating do what the README says: black images with status success, a broken
+/// and the scenarios of a GPU that stops generating do what docs/simulator.md says: black images with status success, a broken
 /// CUDA context that fails model nodes only, a sampler four times slower.
 /// </summary>
 public sealed class GenerationScenarioTests : IAsyncLifetime

@@ -6,7 +6,7 @@ using ComfyMonitor.Testing;
 
 namespace ComfyMonitor.Simulator.Tests;
 
-/// <summary>Each scenario of DESIGN.md does what the README says, and the instance recovers from it.</summary>
+/// <summary>Each scenario of DESIGN.md does what docs/simulator.md says, and the instance recovers from it.</summary>
 public sealed class ScenarioTests : IAsyncLifetime
 {
     private SimulatorHost _sim = null!;

@@ -28,7 +28,7 @@ public sealed partial class InstanceState(string name, CollectorOptions options,
     private readonly StallClock _stall = new(options.StallAfter);
     private readonly PendingAges _pending = new();
     private readonly NodeErrorCounts _nodeErrors = new(options.NodeErrorCap);
-    // Which counters start at 0 (README §Series budget): those the alerts take increase() or a ratio of — success and
+    // Which counters start at 0 (docs/metrics.md, series budget): those the alerts take increase() or a ratio of — success and
     // error prompts, out-of-memory failures, restarts — so that their first event counts. The others (interrupted
     // prompts, the other failure categories, the probe's prompts, node errors, scrape errors) appear with their first
     // event and stay: always-zero series per instance would be most of an instance's exposition.

@@ -1,6 +1,6 @@
 namespace ComfyMonitor.Simulator.Fleet;
 
-/// <summary>The behaviours an instance can be switched to through the control API (see the README).</summary>
+/// <summary>The behaviours an instance can be switched to through the control API (docs/simulator.md).</summary>
 public static class Scenarios
 {
     /// <summary>Answers every route like a working server.</summary>
