@@ -47,16 +47,4 @@ public sealed class OutputCheckTests
         // Every prompt there still said success: the old signals saw nothing wrong.
         Assert.True(m.Value("comfyui_prompts_completed_total", Name(2), ("status", "success")) >= 10);
     }
-
-    /// <summary>Records the path of every request the client sends.</summary>
-    private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Requests.Enqueue(request.RequestUri!.AbsolutePath);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

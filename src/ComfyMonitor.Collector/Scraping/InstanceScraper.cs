@@ -7,8 +7,9 @@ namespace ComfyMonitor.Collector.Scraping;
 
 /// <summary>
 /// One cycle against one instance: /system_stats, /queue, the new part of /history, and /extensions and the model
-/// folders when due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ... —
-/// only until an entry already counted comes back, so a quiet instance costs one entry per cycle. The answers go to the
+/// folders when due, one after another. The history is read newest-first in growing batches — 1 entry, then 8, 64, ...
+/// (2 after a new canary of the probe on top) — only until an entry already counted comes back, so a quiet instance
+/// costs one entry per cycle. The answers go to the
 /// instance's state, which returns what the cycle adds to the histograms: the scraper records no metric itself (the job
 /// hands the outcome to <see cref="CollectorMetrics"/>).
 /// </summary>
@@ -100,7 +101,9 @@ public sealed class InstanceScraper(ComfyEndpoint endpoint, ComfyClient client, 
                 return (entries, null);
             }
 
-            size = Math.Min(size * HistoryGrowth, options.MaxHistoryBatch);
+            // The probe keeps its newest canary in the history and deletes the one before: a new canary on top is most
+            // often the only new entry, so the next read takes one entry more, not eight of users' (larger) entries.
+            size = size == 1 && entries.Count == 1 && entries[0].IsProbe ? 2 : Math.Min(size * HistoryGrowth, options.MaxHistoryBatch);
         }
     }
 
