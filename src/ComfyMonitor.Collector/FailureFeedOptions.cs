@@ -7,7 +7,7 @@ namespace ComfyMonitor.Collector;
 /// </summary>
 public sealed class FailureFeedOptions
 {
-    /// <summary>The most recent failures kept per instance; 0 keeps none (and logs none).</summary>
+    /// <summary>The most recent failures kept per instance, 0 to 1000; 0 keeps none (and logs none).</summary>
     public int Size { get; set; } = 20;
 
     /// <summary>

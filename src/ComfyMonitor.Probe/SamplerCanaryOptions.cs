@@ -8,7 +8,10 @@ public sealed class SamplerCanaryOptions
 {
     public const string Section = "Probe:Canaries:Sampler";
 
-    /// <summary>Checkpoint file names, comma-separated, in order of preference: the first one the instance has is loaded.</summary>
+    /// <summary>
+    /// Checkpoint file names, comma-separated, in order of preference: the first one the instance has is loaded. Unset: the
+    /// sampler canary is off.
+    /// </summary>
     public string? Checkpoint { get; set; }
 
     /// <summary>How often the sampler canary runs per instance (it loads a model and takes GPU time: less often than the other canaries).</summary>
