@@ -8,8 +8,10 @@ namespace ComfyMonitor.Collector.Pages;
 /// <summary>The page at / for people, and /api/fleet with the same data. Everything from a server is HTML-encoded.</summary>
 public static class FleetPage
 {
-    public static IEnumerable<FleetEntry> Entries(FleetState fleet) =>
-        fleet.Snapshots().Select(s => new FleetEntry(
+    public static IEnumerable<FleetEntry> Entries(FleetState fleet) => Entries(fleet.Snapshots());
+
+    private static IEnumerable<FleetEntry> Entries(IReadOnlyList<InstanceSnapshot> snapshots) =>
+        snapshots.Select(s => new FleetEntry(
             s.Name,
             s.Up,
             s.Build?.ComfyUIVersion,
@@ -27,7 +29,8 @@ public static class FleetPage
 
     public static string Render(FleetState fleet, CollectorOptions options, TimeProvider time)
     {
-        var entries = Entries(fleet).ToList();
+        var snapshots = fleet.Snapshots();
+        var entries = Entries(snapshots).ToList();
         var html = ComfyMonitor.Hosting.HtmlPage.Start("collector", 4096 + (entries.Count * 400), """
             table{border-collapse:collapse;font-size:.9rem}th,td{padding:.3rem .6rem}
             .down{color:#b00;font-weight:600}.up{color:#070}.stalled{color:#b60;font-weight:600}
@@ -58,7 +61,7 @@ public static class FleetPage
         }
 
         html.Append("</tbody></table>\n");
-        AppendFailures(html, fleet, now);
+        AppendFailures(html, snapshots, now);
         html.Append("</body></html>\n");
         return html.ToString();
     }
@@ -70,9 +73,9 @@ public static class FleetPage
     public const int FailuresShownPerInstance = 5;
 
     /// <summary>The failure feed: per instance, its last failed users' prompts, newest first.</summary>
-    private static void AppendFailures(StringBuilder html, FleetState fleet, DateTimeOffset now)
+    private static void AppendFailures(StringBuilder html, IReadOnlyList<InstanceSnapshot> snapshots, DateTimeOffset now)
     {
-        var failing = fleet.Snapshots().Where(s => s.RecentFailures.Count > 0).OrderByDescending(s => s.RecentFailures[0].Time).Take(FailingInstancesShown).ToList();
+        var failing = snapshots.Where(s => s.RecentFailures.Count > 0).OrderByDescending(s => s.RecentFailures[0].Time).Take(FailingInstancesShown).ToList();
         html.Append("<h2>Recent failures of users' prompts</h2>\n");
         if (failing.Count == 0)
         {

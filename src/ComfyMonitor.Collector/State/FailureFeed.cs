@@ -35,5 +35,6 @@ public sealed class FailureFeed(string instance, FailureFeedOptions options)
         return record;
     }
 
-    private static string? Name(string? value) => MessageScrubber.Scrub(value, FailureRecord.MaxNameLength);
+    /// <summary>A node id, node type or exception type as the feed and readiness show it: scrubbed and cut.</summary>
+    public static string? Name(string? value) => MessageScrubber.Scrub(value, FailureRecord.MaxNameLength);
 }

@@ -43,16 +43,19 @@ public sealed partial class InstanceState
     /// <summary>A canary's outcome: the newest failed one is kept until a prompt that ended later succeeds.</summary>
     private void ObserveCanary(HistoryEntry entry, string status, DateTimeOffset now)
     {
-        var endMs = entry.ExecutionEndMs ?? now.ToUnixTimeMilliseconds();
+        var endMs = EndMs(entry, now);
         if (status == "success")
         {
             _lastSuccessEndMs = Math.Max(_lastSuccessEndMs, endMs);
         }
         else if (_lastCanaryFailure is null || endMs >= _lastCanaryFailure.Time.ToUnixTimeMilliseconds())
         {
-            _lastCanaryFailure = new CanaryFailure(DateTimeOffset.FromUnixTimeMilliseconds(endMs), status, entry.Error?.ExceptionType is { } type ? MessageScrubber.Scrub(type, FailureRecord.MaxNameLength) : null);
+            _lastCanaryFailure = new CanaryFailure(DateTimeOffset.FromUnixTimeMilliseconds(endMs), status, FailureFeed.Name(entry.Error?.ExceptionType));
         }
     }
+
+    /// <summary>When the prompt ended, by the server's clock; when it does not say, now.</summary>
+    private static long EndMs(HistoryEntry entry, DateTimeOffset now) => entry.ExecutionEndMs ?? now.ToUnixTimeMilliseconds();
 
     /// <summary>A user's job that ran to its end (success or error) tells how long this instance's jobs take.</summary>
     private void Learn(HistoryEntry entry)
@@ -80,22 +83,11 @@ public sealed partial class InstanceState
 
         if (status == "error")
         {
-            _errorClients.Enqueue((now, entry.ClientKey ?? 0));
-            if (_failureFeed.Add(entry, now) is { } record)
-            {
-                if (outcome.NewFailures.Count < options.FailureFeed.Size)
-                {
-                    outcome.NewFailures.Add(record);
-                }
-                else
-                {
-                    outcome.UnloggedFailures++;
-                }
-            }
+            CountFailure(entry, outcome, now);
         }
         else if (status == "success")
         {
-            _lastSuccessEndMs = Math.Max(_lastSuccessEndMs, entry.ExecutionEndMs ?? now.ToUnixTimeMilliseconds());
+            _lastSuccessEndMs = Math.Max(_lastSuccessEndMs, EndMs(entry, now));
         }
 
         _completed[status] = _completed.GetValueOrDefault(status) + 1;
@@ -109,16 +101,29 @@ public sealed partial class InstanceState
         {
             outcome.QueueWaitSeconds.Add((started - a) / 1000.0);
         }
+    }
 
-        if (status == "error")
-        {
-            var category = FailureCategory.Of(entry.Error);
-            _failures[category] = _failures.GetValueOrDefault(category) + 1;
-        }
-
-        if (status == "error" && entry.Error is { } error)
+    /// <summary>A user's failed prompt: its client, its category, its node and exception type, and the failure feed (logged once, up to the feed's size a cycle).</summary>
+    private void CountFailure(HistoryEntry entry, CycleOutcome outcome, DateTimeOffset now)
+    {
+        _errorClients.Enqueue((now, entry.ClientKey ?? 0));
+        var category = FailureCategory.Of(entry.Error);
+        _failures[category] = _failures.GetValueOrDefault(category) + 1;
+        if (entry.Error is { } error)
         {
             _nodeErrors.Add(LabelValues.Clean(error.NodeType), LabelValues.Clean(error.ExceptionType));
+        }
+
+        if (_failureFeed.Add(entry, now) is { } record)
+        {
+            if (outcome.NewFailures.Count < options.FailureFeed.Size)
+            {
+                outcome.NewFailures.Add(record);
+            }
+            else
+            {
+                outcome.UnloggedFailures++;
+            }
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class CleanupPolicy(ProbeOptions options, TimeProvider time)
     }
 
     /// <summary>Whether this probe keeps the prompt's entry in the history now (the newest finished canary of its instance).</summary>
-    public bool IsKept(string instance, string promptId) => _kept.TryGetValue(instance, out var kept) && kept == promptId;
+    private bool IsKept(string instance, string promptId) => _kept.TryGetValue(instance, out var kept) && kept == promptId;
 
     /// <summary>
     /// Deletes the entries an earlier probe process kept on the instance: canaries that ended before this one started.
